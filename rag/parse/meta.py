@@ -1,0 +1,113 @@
+"""Document metadata from the title block: symbol, title, date, body."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from rag.parse.layout import SYMBOL_RE
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+DATE_RE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}})\b")
+_TITLE_START = re.compile(
+    r"^(?:Report|Draft|Resolution|National report|Compilation|Summary|Views|Addendum|"
+    r"Political Declaration|Decision|Note|Letter|Statement)\b"
+)
+_RESOLUTION_TITLE = re.compile(r"^(\d{1,3}/\d{1,4})\.\s+(.+)$")
+_MASTHEAD = re.compile(
+    rf"^(?:United Nations|General Assembly|Distr\.|Original:|Agenda item|"
+    rf"Human Rights Council$|.*\bsession\b|\[|\d{{1,2}}\s*[–-]\s*\d{{1,2}}\s+(?:{_MONTHS})|"
+    rf"\*)",
+)
+BODIES = (
+    "Human Rights Council",
+    "Conference of the Parties to the United Nations Convention against Transnational "
+    "Organized Crime",
+    "Security Council",
+    "Economic and Social Council",
+    "General Assembly",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    symbol: str | None
+    title: str | None
+    date: str | None
+    body: str | None
+
+
+def _symbol(doc_id: str, title_lines: list[str], text: str) -> str | None:
+    # The symbol printed on the first lines of the masthead.
+    for line in title_lines[:3]:
+        for m in SYMBOL_RE.finditer(line):
+            return m.group(0)
+    # A running header repeated on every page.
+    header = Counter(
+        ln.strip() for ln in text.splitlines() if SYMBOL_RE.fullmatch(ln.strip().lstrip("\f"))
+    )
+    if header:
+        sym, count = header.most_common(1)[0]
+        if count >= 2:
+            return sym.lstrip("\f")
+    # A General Assembly resolution: "80/9. Title" → A/RES/80/9.
+    for line in title_lines:
+        if (m := _RESOLUTION_TITLE.match(line)) and "General Assembly" in " ".join(title_lines):
+            return f"A/RES/{m.group(1)}"
+    # The file name written as a symbol (A_HRC_43_15 → A/HRC/43/15) if the text names it.
+    candidate = doc_id.replace("_", "/")
+    return candidate if SYMBOL_RE.fullmatch(candidate) and candidate in text else None
+
+
+def _title(title_lines: list[str]) -> str | None:
+    for line in title_lines:
+        if m := _RESOLUTION_TITLE.match(line):
+            return m.group(2).strip()
+    for k, line in enumerate(title_lines):
+        if not _TITLE_START.match(line):
+            continue
+        parts = [line]
+        for nxt in title_lines[k + 1 :]:
+            if parts[-1].endswith("-") and nxt[:1].islower():
+                parts.append(nxt)
+                continue
+            if nxt.startswith("*") or _MASTHEAD.match(nxt) or "Rapporteur" in nxt:
+                break
+            parts.append(nxt)
+        title = _join_title(parts)
+        if len(title.split()) <= 3 and k > 0:
+            previous = [x for x in title_lines[:k] if not _MASTHEAD.match(x)
+                        and not DATE_RE.search(x) and x not in BODIES and "," not in x]
+            if previous:
+                title = f"{previous[-1]}: {title}"
+        return title
+    return None
+
+
+def _join_title(parts: list[str]) -> str:
+    text = ""
+    for part in parts:
+        part = re.sub(r"\s+", " ", part).strip()
+        if not text:
+            text = part
+        elif text.endswith("-") and part[:1].islower():
+            text += part
+        elif text.endswith("*") or _TITLE_START.match(part):
+            text = f"{text.rstrip('*').rstrip()}: {part}"
+        else:
+            text += " " + part
+    return text.rstrip("*").strip()
+
+
+def extract(doc_id: str, title_lines: list[str], text: str) -> Metadata:
+    """Metadata from the title block's lines; ``None`` where the text does not say."""
+    joined = "\n".join(title_lines)
+    date = None
+    after = joined.split("Distr.", 1)[1] if "Distr." in joined else joined
+    if m := DATE_RE.search(after) or DATE_RE.search(joined):
+        date = f"{int(m.group(1))} {m.group(2)} {m.group(3)}"
+    body = next((b for b in BODIES if b in joined), None)
+    return Metadata(_symbol(doc_id, title_lines, text), _title(title_lines), date, body)

@@ -1,0 +1,141 @@
+"""Records that cross module boundaries. Defined once; ``--json`` prints these."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+UnitKind = Literal["paragraph", "subparagraph", "recommendation", "heading", "title", "text"]
+
+#: Kinds that carry the report's own numbering and are what answers cite.
+NUMBERED_KINDS: frozenset[str] = frozenset({"paragraph", "subparagraph", "recommendation"})
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One retrievable unit: a numbered paragraph, sub-item, recommendation or other block.
+
+    ``text`` is the paragraph's words as printed (layout noise removed, lines
+    joined); ``start``/``end`` delimit the unit in the source text so anyone can
+    check it against the original.
+    """
+
+    doc: str
+    label: str
+    kind: UnitKind
+    section: str
+    text: str
+    start: int
+    end: int
+    tokens: int
+    order: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed report."""
+
+    id: str
+    path: str
+    format: str
+    sha256: str
+    symbol: str | None
+    title: str | None
+    date: str | None
+    body: str | None
+    units: tuple[Unit, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.symbol or self.id
+
+    def unit(self, label: str) -> Unit | None:
+        return next((u for u in self.units if u.label == label), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DocInfo:
+    """A document as the index knows it."""
+
+    id: str
+    symbol: str | None
+    title: str | None
+    date: str | None
+    body: str | None
+    path: str
+    version: str
+    units: int
+    paragraphs: int
+    ingested_at: str
+
+    @property
+    def display_name(self) -> str:
+        return self.symbol or self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A unit found by a search, with its fused score and per-retriever ranks."""
+
+    unit: Unit
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    symbol: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": self.unit.doc,
+            "label": self.unit.label,
+            "symbol": self.symbol,
+            "kind": self.unit.kind,
+            "section": self.unit.section,
+            "score": round(self.score, 6),
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "text": self.unit.text,
+        }
+
+
+FileStatus = Literal["added", "updated", "unchanged", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    path: str
+    doc: str | None
+    status: FileStatus
+    units: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def units(self) -> int:
+        return sum(f.units for f in self.files if f.status in ("added", "updated"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.count("added"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "failed": self.count("failed"),
+            "units": self.units,
+            "seconds": round(self.seconds, 3),
+            "files": [asdict(f) for f in self.files],
+        }
