@@ -1,0 +1,263 @@
+"""The index: parse → split to the embedding window → embed → store, plus the lexical side.
+
+:class:`Index` is what front ends and the retriever use; it hides Chroma, the
+embedder and bm25s behind a few calls (``ingest``, ``remove``, ``documents``,
+``unit``, ``snapshot``, ``dense``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from rag import tokens
+from rag.errors import (
+    EmptyIndex,
+    InputError,
+    RagError,
+    UnknownDocument,
+    UnknownLabel,
+)
+from rag.index.embed import Embedder, load_embedder
+from rag.index.lexical import LexicalIndex, registry_key
+from rag.index.store import ChromaStore, Part
+from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
+from rag.settings import Settings
+from rag.types import NUMBERED_KINDS, DocInfo, FileResult, IngestReport, Unit
+
+#: Bump when what is embedded for a unit changes (``embed_text``).
+EMBED_TEXT_VERSION = "1"
+#: Tiktoken tokens per part. MiniLM's window is 256 word pieces; this text runs
+#: at ~1.2 word pieces per cl100k token, so 180 tokens plus the heading fit.
+PART_TOKENS = 180
+PART_OVERLAP = 20
+_SKIP_NAMES = ("readme", "license", "licence", "changelog", "contributing")
+
+Progress = Callable[[str, int, int], None]
+
+
+def embed_text(part: Part) -> str:
+    """What the embedding model sees: the paragraph with the heading it sits under."""
+    u = part.unit
+    heading = u.section.rsplit(" > ", 1)[-1]
+    head = f"{u.label}. " if u.kind == "recommendation" else ""
+    return f"{heading}\n{head}{part.text}" if heading else f"{head}{part.text}"
+
+
+def split_unit(unit: Unit, max_tokens: int = PART_TOKENS) -> list[Part]:
+    """A unit as embedding-sized parts; every part keeps the unit's label."""
+    if unit.tokens <= max_tokens:
+        return [Part(unit, 0, 1, unit.text)]
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter.from_tiktoken_encoder(
+        encoding_name=tokens.ENCODING,
+        chunk_size=max_tokens,
+        chunk_overlap=PART_OVERLAP,
+        separators=["\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end",
+    )
+    texts = [t.strip() for t in splitter.split_text(unit.text) if t.strip()]
+    return [Part(unit, i, len(texts), t) for i, t in enumerate(texts)]
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """Report files named by ``paths`` (directories are walked)."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            found = []
+            for root, _dirs, files in os.walk(path, followlinks=False):
+                for name in files:
+                    p = Path(root) / name
+                    if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.stem.lower().startswith(
+                        _SKIP_NAMES
+                    ):
+                        found.append(p)
+            if not found:
+                raise InputError(
+                    f"{path}: no report files here (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+                )
+            out.extend(sorted(found))
+        else:
+            out.append(path)
+    return out
+
+
+def file_version(data: bytes) -> str:
+    """A document version: its bytes and everything that shapes its index records."""
+    h = hashlib.sha256(data)
+    h.update(f"parser={PARSER_VERSION};embed={EMBED_TEXT_VERSION}".encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A consistent view for one query: the live versions and the lexical index over them."""
+
+    docs: dict[str, DocInfo]
+    lexical: LexicalIndex
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {d: info.version for d, info in self.docs.items()}
+
+
+class Index:
+    """Ingest reports and read them back. Heavy parts load on first use."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._store: ChromaStore | None = None
+        self._lexical: LexicalIndex | None = None
+
+    # -- components ----------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    def _embedder_name(self) -> str:
+        if self._embedder is not None:
+            return self._embedder.name
+        cfg = self.settings.embedding
+        return cfg.model if cfg.backend == "local" else f"openai:{cfg.model}"
+
+    @property
+    def store(self) -> ChromaStore:
+        if self._store is None:
+            fingerprint = {
+                "parser": PARSER_VERSION,
+                "embedder": self._embedder_name(),
+                "tokenizer": tokens.ENCODING,
+            }
+            self._store = ChromaStore(self.settings, self._embedder_name(), fingerprint)
+        return self._store
+
+    # -- writing -------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[Path], *, rebuild: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Add new reports, replace changed ones, skip unchanged ones."""
+        started = time.perf_counter()
+        files = collect_files(paths)
+        if rebuild:
+            self.store.drop()
+        self.store.open(create=True)
+        registry = self.store.documents()
+        report = IngestReport()
+        seen: dict[str, Path] = {}
+        for n, path in enumerate(files):
+            if progress:
+                progress(path.name, n, len(files))
+            report.files.append(self._ingest_one(path, registry, seen))
+        if progress:
+            progress("", len(files), len(files))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_one(
+        self, path: Path, registry: dict[str, DocInfo], seen: dict[str, Path]
+    ) -> FileResult:
+        doc_id = path.stem
+        if doc_id in seen:
+            return FileResult(
+                str(path), doc_id, "failed",
+                error=f"document id '{doc_id}' also comes from {seen[doc_id]}; "
+                "rename one of the files",
+            )
+        seen[doc_id] = path
+        try:
+            data = path.read_bytes()
+            version = file_version(data)
+            old = registry.get(doc_id)
+            if old is not None and old.version == version:
+                return FileResult(str(path), doc_id, "unchanged", old.units)
+            doc = parse_file(path, doc_id)
+            parts = [p for u in doc.units for p in split_unit(u)]
+            vectors = self.embedder.embed([embed_text(p) for p in parts])
+            self.store.add(version, parts, vectors)
+            info = DocInfo(
+                id=doc_id, symbol=doc.symbol, title=doc.title, date=doc.date, body=doc.body,
+                path=str(path), version=version, units=len(doc.units),
+                paragraphs=sum(1 for u in doc.units if u.kind in NUMBERED_KINDS),
+                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            self.store.commit(info)  # the switch: from here on queries see the new version
+            self.store.delete_versions(doc_id, keep=version)
+            registry[doc_id] = info
+        except RagError as exc:
+            return FileResult(str(path), doc_id, "failed", error=str(exc))
+        except OSError as exc:
+            return FileResult(str(path), doc_id, "failed", error=f"{path}: {exc.strerror}")
+        status = "updated" if old is not None else "added"
+        return FileResult(str(path), doc_id, status, len(doc.units), warnings=doc.warnings)
+
+    def remove(self, doc: str) -> DocInfo:
+        """Remove a document from every index."""
+        docs = self.documents()
+        if doc not in docs:
+            raise UnknownDocument(doc, docs)
+        self.store.uncommit(doc)
+        self.store.delete_versions(doc, keep=None)
+        return docs[doc]
+
+    # -- reading -------------------------------------------------------------
+    def documents(self) -> dict[str, DocInfo]:
+        return self.store.documents()
+
+    def snapshot(self) -> Snapshot:
+        """The live documents and a lexical index over exactly those versions."""
+        docs = self.documents()
+        if not docs:
+            raise EmptyIndex()
+        versions = {d: i.version for d, i in docs.items()}
+        key = registry_key(versions)
+        if self._lexical is None or self._lexical.key != key:
+            folder = self.settings.lexical_path / self.store.units_name / key
+            lexical = LexicalIndex.load(key, folder)
+            if lexical is None:
+                lexical = LexicalIndex.build(key, self.store.units(versions))
+                lexical.save(folder)
+                _prune(folder.parent, keep=key)
+            self._lexical = lexical
+        return Snapshot(docs, self._lexical)
+
+    def unit(self, doc: str, label: str) -> tuple[DocInfo, Unit]:
+        """The unit a citation names, with its document."""
+        snap = self.snapshot()
+        if doc not in snap.docs:
+            raise UnknownDocument(doc, snap.docs)
+        units = [u for u in snap.lexical.units if u.doc == doc]
+        found = next((u for u in units if u.label == label), None)
+        if found is None:
+            found = next((u for u in units if u.label.lower() == label.strip().lower()), None)
+        if found is None:
+            raise UnknownLabel(doc, label, [u.label for u in units if u.kind in NUMBERED_KINDS])
+        return snap.docs[doc], found
+
+    def dense(
+        self, vector: np.ndarray, n: int, versions: dict[str, str], doc: str | None = None
+    ) -> list[tuple[str, str, float]]:
+        """(doc, label, similarity) of the parts nearest to ``vector``, live versions only."""
+        return self.store.query(vector, n, versions, doc)
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Drop lexical caches of registries that are no longer live."""
+    import shutil
+
+    for child in folder.iterdir():
+        if child.is_dir() and child.name != keep and not child.name.endswith(".tmp"):
+            shutil.rmtree(child, ignore_errors=True)

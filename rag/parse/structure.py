@@ -20,7 +20,7 @@ from rag.types import UnitKind
 
 PARA_RE = re.compile(r"^(\d{1,4})\.(?:\s+|$)")
 SUB_RE = re.compile(r"^(\d{1,4})\.(\d{1,3})\.?(?:\s+|$)")
-BLOCK_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})$")
+BLOCK_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})(?:\s*[–-]\s*(\d{1,3}))?$")
 REC_RE = re.compile(r"^Recommendation\s+(\d{1,3})\s*[.:]?$")
 ROMAN_RE = re.compile(r"^([IVXL]{1,6})\.\s+(\S.*)$")
 LETTER_RE = re.compile(r"^([A-Z])\.\s+(\S.*)$")
@@ -124,7 +124,7 @@ class Structurer:
         self.last_para = 0
         self.last_sub = 0
         self.last_rec = 0
-        self.last_block: tuple[int, int] = (0, 0)
+        self.blocks: set[str] = set()
         self.counters = {"heading": 0, "text": 0}
         self.in_toc = False
         self.seen_structure = False
@@ -234,10 +234,11 @@ class Structurer:
             self.seen_structure = True
             self._new(f"Recommendation {m.group(1)}", "recommendation", line, len(text))
             return i
-        if (m := BLOCK_RE.match(text)) and self._block_ok(m):
-            # A bare "122.11" line heading a block (responses to recommendations).
-            self.last_block = (int(m.group(1)), int(m.group(2)))
-            self._new(f"{m.group(1)}.{m.group(2)}", "block", line, len(text))
+        if (m := BLOCK_RE.match(text)) and (label := _block_label(m)) not in self.blocks:
+            # A bare "122.11" (or "122.14–15") line heading a block, as in the
+            # addendum's responses to recommendations.
+            self.blocks.add(label)
+            self._new(label, "block", line, len(text))
             return i
         level = self._heading_level(text)
         if level is not None and not _is_toc(text):
@@ -252,9 +253,6 @@ class Structurer:
             return i
         cur.lines.append(line)
         return i
-
-    def _block_ok(self, m: re.Match[str]) -> bool:
-        return (int(m.group(1)), int(m.group(2))) > self.last_block
 
     def _unnumbered_heading(self, i: int, text: str, prev_blank: bool) -> bool:
         if not prev_blank or not self.seen_structure or not _heading_like(text):
@@ -301,6 +299,11 @@ class Structurer:
         unit.lines.extend(ln for ln in self.lines[i + 1 : last_leader + 1] if not ln.blank)
         self.in_toc = False
         return last_leader
+
+
+def _block_label(m: re.Match[str]) -> str:
+    label = f"{m.group(1)}.{m.group(2)}"
+    return f"{label}–{m.group(3)}" if m.group(3) else label
 
 
 def lines_text(lines: list[Line], i: int) -> str:

@@ -10,6 +10,7 @@ from rag.parse.structure import LIST_ITEM_RE
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]|[A-Za-z]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_LEADER = re.compile(r"\s*(?:\.\s?){4,}\s*|\s*…{2,}\s*")
 
 
 def vocabulary(lines: Iterable[Line]) -> frozenset[str]:
@@ -34,7 +35,7 @@ def join_lines(lines: Sequence[Line], vocab: frozenset[str], first_skip: int = 0
     parts: list[str] = []
     for k, line in enumerate(lines):
         text = line.text[first_skip:] if k == 0 else line.text
-        text = _SPACES.sub(" ", text).strip()
+        text = _LEADER.sub(" … ", _SPACES.sub(" ", text)).strip()
         if not text:
             continue
         if not parts:
