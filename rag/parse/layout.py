@@ -15,7 +15,9 @@ from dataclasses import dataclass
 SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9]{0,9}(?:/[A-Za-z0-9.\-]+){2,8}")
 _SYMBOL_LINE = re.compile(rf"^(?:\d{{1,4}}\s+)?{SYMBOL_RE.pattern}(?:\s+\d{{1,4}})?$")
 _PAGE_NUMBER = re.compile(r"^(?:-\s*)?\d{1,4}(?:\s*-)?$|^Page\s+\d+(?:\s+of\s+\d+)?$", re.I)
-_JOB_NUMBER = re.compile(r"^GE\.\d{2}-\d{4,6}\s*\([A-Z]\)")
+_JOB_NUMBER = re.compile(
+    r"^(?:\d{1,4}\s+)?GE\.\d{2}-\d{4,6}(?:\s*\([A-Z]\))?(?:\s+\d{1,6})*(?:\s+\d{1,4})?$"
+)
 _RECYCLE = re.compile(r"^Please\s+recycle", re.I)
 # pdftotext renders the barcode font as private-use characters, or as *1921936*.
 _BARCODE = re.compile(r"^(?:[\ue000-\uf8ff\s]+|\*\d{6,}\*)$")

@@ -265,6 +265,9 @@ class Structurer:
             if not _TERMINAL.search(last):
                 return False  # the paragraph runs on across a page break
         end = self._heading_end(i)
+        whole = " ".join(ln.text for ln in self.lines[i : end + 1])
+        if not _heading_like(whole):
+            return False  # a sentence that happens to follow a page break
         nxt = self._next_content(end)
         if nxt is None:
             return False

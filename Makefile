@@ -1,0 +1,45 @@
+# The two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+QUESTION ?= What did China say about DNA databases?
+
+.PHONY: install dev run test lint bench eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch is pinned to the CPU build on local disk: a bare "torch" pulls a
+# multi-GB CUDA build. It is only used once, to export MiniLM to ONNX.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[export]'
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[export,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/reportbot ingest
+	$(BIN)/reportbot search "$(QUESTION)" -k 3
+
+test: dev
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check rag bot eval tests
+	$(BIN)/mypy
+
+eval: dev
+	$(BIN)/python eval/retrieval.py
+
+bench: dev
+	$(BIN)/python eval/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m rag`` is ``reportbot``."""
+
+from rag.cli import main
+
+main()
