@@ -220,7 +220,8 @@ class ChromaStore:
         if not versions:
             return []
         if doc is not None:
-            return self._query(vector, n, {"$and": [{"doc": doc}, {"version": versions[doc]}]})
+            where = {"$and": [{"doc": doc}, {"version": versions[doc]}]}
+            return [(d, label, sim) for d, label, sim, _v in self._query(vector, n, where)]
         # A metadata filter makes Chroma's search 3x slower, and parts of other
         # versions exist only while an ingest runs (or after one was killed):
         # search unfiltered and drop them, with a filtered search as the fallback.

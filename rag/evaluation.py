@@ -1,0 +1,104 @@
+"""Question sets and retrieval metrics.
+
+A question set is JSON Lines: ``{"id", "question", "doc", "gold": [labels],
+"facts": [strings], "answerable"}``. ``gold`` labels are the report's own
+paragraph numbers; any one of them counts as a hit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import InputError
+from rag.types import Document
+
+_KEYS = {"id", "question", "doc", "gold", "facts", "answerable"}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    question: str
+    doc: str
+    gold: tuple[str, ...]
+    facts: tuple[str, ...]
+    answerable: bool
+
+
+def load_questions(paths: Iterable[Path]) -> list[Question]:
+    out: list[Question] = []
+    for path in paths:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+            if set(row) != _KEYS:
+                raise InputError(f"{path}:{n}: keys must be exactly {sorted(_KEYS)}")
+            out.append(
+                Question(row["id"], row["question"], row["doc"], tuple(row["gold"]),
+                         tuple(row["facts"]), bool(row["answerable"]))
+            )
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def check_questions(questions: Sequence[Question], docs: Mapping[str, Document]) -> list[str]:
+    """Problems with a question set: unknown docs or labels, facts not in gold, duplicate ids."""
+    problems = []
+    seen: set[str] = set()
+    for q in questions:
+        if q.id in seen:
+            problems.append(f"{q.id}: duplicate id")
+        seen.add(q.id)
+        if q.doc not in docs:
+            problems.append(f"{q.id}: unknown document {q.doc}")
+            continue
+        if q.answerable != bool(q.gold):
+            problems.append(f"{q.id}: answerable questions need gold labels, others none")
+        units = {u.label: u for u in docs[q.doc].units}
+        for label in q.gold:
+            if label not in units:
+                problems.append(f"{q.id}: {q.doc} has no unit {label!r}")
+        gold_text = " ".join(_norm(units[g].text) for g in q.gold if g in units)
+        for fact in q.facts:
+            if _norm(fact) not in gold_text:
+                problems.append(f"{q.id}: fact {fact!r} is in none of its gold paragraphs")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalScores:
+    n: int
+    recall_at_1: float
+    recall_at_5: float
+    mrr_at_10: float
+
+    def row(self) -> str:
+        return (f"n={self.n:3d}  recall@1={self.recall_at_1:.3f}  "
+                f"recall@5={self.recall_at_5:.3f}  MRR@10={self.mrr_at_10:.3f}")
+
+
+def first_hit_rank(ranked_hits: Sequence[bool]) -> int | None:
+    """1-based rank of the first relevant result, if any."""
+    return next((i for i, hit in enumerate(ranked_hits, 1) if hit), None)
+
+
+def retrieval_scores(ranks: Sequence[int | None]) -> RetrievalScores:
+    """Recall@1/@5 and MRR@10 from the rank of the first gold hit per question."""
+    n = len(ranks)
+    if n == 0:
+        return RetrievalScores(0, 0.0, 0.0, 0.0)
+    r1 = sum(1 for r in ranks if r is not None and r <= 1) / n
+    r5 = sum(1 for r in ranks if r is not None and r <= 5) / n
+    mrr = sum(1 / r for r in ranks if r is not None and r <= 10) / n
+    return RetrievalScores(n, r1, r5, mrr)
