@@ -18,7 +18,7 @@ from rag.settings import RetrievalSettings
 from rag.types import Hit, Unit
 
 _MENTION = re.compile(
-    r"\b(?:(recommendations?)\s+(\d{1,3}(?:\.\d{1,3})?)|(?:paragraphs?|para\.?|¶)\s*"
+    r"(?:\b(recommendations?)\s+(\d{1,3}(?:\.\d{1,3})?)|(?:\bparagraphs?|\bpara\.?|¶)\s*"
     r"(\d{1,4}(?:\.\d{1,3})?))\b",
     re.I,
 )
@@ -33,11 +33,14 @@ class Query:
 
 
 def mentioned_labels(question: str) -> set[str]:
-    """Labels a question names explicitly: 'recommendation 6' → {'Recommendation 6', '6'}."""
+    """Labels a question names: 'recommendation 6' → 'Recommendation 6', '¶10' → '10'.
+
+    A UPR recommendation is a sub-item, so 'recommendation 122.66' → '122.66'.
+    """
     labels: set[str] = set()
     for m in _MENTION.finditer(question):
         if m.group(2):
-            labels.update({f"Recommendation {m.group(2)}", m.group(2)})
+            labels.add(m.group(2) if "." in m.group(2) else f"Recommendation {m.group(2)}")
         elif m.group(3):
             labels.add(m.group(3))
     return labels

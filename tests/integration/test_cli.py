@@ -1,0 +1,89 @@
+"""The `reportbot` command line, in-process (click's runner) and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_copy: Path) -> Path:
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus_copy))
+    monkeypatch.delenv("RAG_CHROMA_URL", raising=False)
+    return tmp_path / "home"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_commands_end_to_end(cli_home: Path) -> None:
+    code, out, err = run("search", "anything")
+    assert code == 1 and "reportbot ingest" in err and len(err.strip().splitlines()) == 1
+
+    code, out, _ = run("ingest", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["added"] == 1 and summary["units"] == 64
+
+    code, out, _ = run("docs", "--json")
+    (doc,) = json.loads(out)
+    assert doc["id"] == "CTOC_COP_WG.4_2019_draft" and doc["paragraphs"] == 50
+
+    code, out, _ = run("search", "What did China say about DNA databases?", "-k", "3", "--json")
+    hits = json.loads(out)["hits"]
+    assert code == 0 and len(hits) == 3 and hits[0]["label"] == "10"
+    assert {"doc", "label", "score", "text", "section"} <= set(hits[0])
+
+    code, out, _ = run("show", "CTOC_COP_WG.4_2019_draft", "Recommendation 6")
+    assert code == 0 and "national DNA database" in out
+
+    code, out, _ = run("show", "CTOC_COP_WG.4_2019_draft", "10", "--json")
+    assert json.loads(out)["text"].startswith("Ms. Qingtian Meng")
+
+    code, _, err = run("show", "CTOC_COP_WG.4_2019_draft", "77")
+    assert code == 1 and "has no paragraph '77'" in err
+
+    code, _, err = run("search", "x", "--doc", "A_HRC_1_1")
+    assert code == 1 and "unknown document" in err and "CTOC_COP_WG.4_2019_draft" in err
+
+    code, _, err = run("ingest", "/does/not/exist")
+    assert code == 2 and "no such file" in err
+    code, out, _ = run("docs", "--json")
+    assert len(json.loads(out)) == 1  # nothing already indexed was lost
+
+    code, out, _ = run("remove", "CTOC_COP_WG.4_2019_draft", "--json")
+    assert code == 0 and json.loads(out)["removed"]["id"] == "CTOC_COP_WG.4_2019_draft"
+
+
+def test_cold_process_search(cli_home: Path, corpus_copy: Path) -> None:
+    env = {**os.environ, "RAG_HOME": str(cli_home)}
+    exe = [sys.executable, "-m", "rag"]
+    subprocess.run([*exe, "ingest", str(corpus_copy)], env=env, check=True,
+                   capture_output=True)
+    out = subprocess.run([*exe, "search", "Who chaired the Working Group?", "--json"],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    assert json.loads(out)["hits"][0]["label"] == "24"
+    # The query path never imports torch or sentence-transformers.
+    probe = (
+        "import sys, rag.cli, rag.index, rag.retrieve\n"
+        "from rag.settings import Settings\nfrom rag.index import Index\n"
+        "from rag.retrieve import search, Query\n"
+        "s = Settings(); search(Index(s), Query('media', 3), s.retrieval)\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'langchain_openai', 'openai')"
+        " if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], env=env, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert loaded == "[]"

@@ -1,0 +1,179 @@
+"""Ingest and search with the real model and a real Chroma (embedded, then a `chroma run` server)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.errors import EmptyIndex, IndexMismatch, UnknownDocument, UnknownLabel
+from rag.index import Index
+from rag.retrieve import Query, search
+from rag.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def ask(index: Index, settings: Settings, q: str, k: int = 5, doc: str | None = None) -> list[str]:
+    return [h.unit.label for h in search(index, Query(q, k, doc), settings.retrieval)]
+
+
+def test_ingest_search_show(settings: Settings, embedder, corpus_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    index = Index(settings, embedder)
+    with pytest.raises(EmptyIndex):
+        ask(index, settings, "anything")
+    report = index.ingest([corpus_copy])
+    assert (report.count("added"), report.count("failed")) == (1, 0)
+    assert ask(index, settings, "What did China say about DNA databases?")[0] == "10"
+    assert "Recommendation 8" in ask(index, settings, "Which recommendation is about the media?")
+    assert ask(index, settings, "What does recommendation 6 say?")[0] == "Recommendation 6"
+    info, unit = index.unit("CTOC_COP_WG.4_2019_draft", "Recommendation 6")
+    assert "DNA database" in unit.text and info.paragraphs == 50
+    with pytest.raises(UnknownLabel):
+        index.unit("CTOC_COP_WG.4_2019_draft", "99")
+    with pytest.raises(UnknownDocument):
+        ask(index, settings, "x", doc="nope")
+
+    # Unchanged file: nothing is re-embedded.
+    again = index.ingest([corpus_copy])
+    assert again.count("unchanged") == 1 and again.units == 0
+
+
+def test_changed_file_replaces_its_paragraphs(settings: Settings, embedder, corpus_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy])
+    before = index.store.count()
+    path = next(corpus_copy.iterdir())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("3,901 children", "4,321 children"), encoding="utf-8")
+    report = index.ingest([corpus_copy])
+    assert report.count("updated") == 1
+    _, unit = index.unit("CTOC_COP_WG.4_2019_draft", "10")
+    assert "4,321" in unit.text and "3,901" not in unit.text
+    assert index.store.count() == before  # the old version's parts are gone
+    hits = search(index, Query("3,901 children found", 50), settings.retrieval)
+    assert all("3,901" not in h.unit.text for h in hits)
+
+
+def test_interrupted_ingest_keeps_the_old_version(
+    settings: Settings, embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy])
+    path = next(corpus_copy.iterdir())
+    path.write_text(path.read_text(encoding="utf-8").replace("Qingtian Meng", "Q. Meng"),
+                    encoding="utf-8")
+
+    def crash(*_args: object) -> None:
+        raise KeyboardInterrupt  # killed between writing the new parts and the switch
+
+    monkeypatch.setattr(index.store, "commit", crash)
+    with pytest.raises(KeyboardInterrupt):
+        index.ingest([corpus_copy])
+    monkeypatch.undo()
+    fresh = Index(settings, embedder)  # a new process
+    _, unit = fresh.unit("CTOC_COP_WG.4_2019_draft", "10")
+    assert "Qingtian Meng" in unit.text
+    labels = ask(fresh, settings, "What did Meng say about DNA databases?", k=50)
+    assert len(labels) == len(set(labels))  # no half-written duplicate parts are served
+    # The retry completes the update and leaves one version.
+    assert fresh.ingest([corpus_copy]).count("updated") == 1
+    _, unit = fresh.unit("CTOC_COP_WG.4_2019_draft", "10")
+    assert "Q. Meng" in unit.text
+    assert fresh.store.count() == Index(settings, embedder).store.count()
+
+
+def test_fingerprint_mismatch_asks_for_rebuild(
+    settings: Settings, embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    Index(settings, embedder).ingest([corpus_copy])
+    monkeypatch.setattr("rag.index.PARSER_VERSION", "999")
+    with pytest.raises(IndexMismatch, match="--rebuild"):
+        Index(settings, embedder).documents()
+    report = Index(settings, embedder).ingest([corpus_copy], rebuild=True)
+    assert report.count("added") == 1
+
+
+def test_remove_and_bad_paths(settings: Settings, embedder, corpus_copy: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy])
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x00binary")
+    report = index.ingest([bad, corpus_copy])
+    assert report.count("failed") == 1 and report.count("unchanged") == 1
+    assert "binary" in (report.files[0].error or "")
+    index.remove("CTOC_COP_WG.4_2019_draft")
+    assert index.documents() == {}
+    assert index.store.count() == 0
+
+
+@pytest.mark.corpus
+def test_whole_shared_corpus(settings: Settings, embedder, shared_corpus: Path) -> None:  # type: ignore[no-untyped-def]
+    index = Index(settings, embedder)
+    report = index.ingest(sorted(shared_corpus.glob("*.txt")))
+    assert report.count("failed") == 0 and report.count("added") == 11
+    assert ask(index, settings, "What did Fiji recommend to Slovenia about climate change?",
+               doc="A_HRC_43_15")[:3].count("122.66") == 1
+    labels = ask(index, settings, "national DNA database for trafficking", k=3)
+    assert "Recommendation 6" in labels
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` server on localhost."""
+    port = _free_port()
+    exe = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("chroma server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_chroma_server_mode(
+    chroma_server: str, embedder, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "client-a"))
+    monkeypatch.setenv("RAG_CHROMA_URL", chroma_server)
+    settings = Settings()
+    index = Index(settings, embedder)
+    assert index.ingest([corpus_copy]).count("added") == 1
+    assert ask(index, settings, "What did China say about DNA databases?")[0] == "10"
+    # A second process with its own local state sees the same index (lexical side included).
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "client-b"))
+    other = Settings()
+    assert ask(Index(other, embedder), other, "How many children were found?")[0] == "10"
+    assert not (tmp_path / "client-a" / "chroma").exists()
+
+
+def test_unreachable_server_is_a_clear_error(embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from rag.errors import StoreUnavailable
+
+    monkeypatch.setenv("RAG_HOME", str(tmp_path))
+    monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+    with pytest.raises(StoreUnavailable, match="RAG_CHROMA_URL"):
+        Index(Settings(), embedder).documents()
