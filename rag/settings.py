@@ -116,8 +116,12 @@ class Settings(BaseSettings):
         "reportbot",
         description="Prefix of the Chroma collections (one set per embedding model).",
     )
-    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    embedding: EmbeddingSettings = Field(
+        default_factory=lambda: EmbeddingSettings(), description="The embedding model."
+    )
+    retrieval: RetrievalSettings = Field(
+        default_factory=lambda: RetrievalSettings(), description="How searches rank units."
+    )
 
     @property
     def chroma_path(self) -> Path:

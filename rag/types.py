@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-UnitKind = Literal["paragraph", "subparagraph", "recommendation", "heading", "title", "text"]
+UnitKind = Literal[
+    "paragraph", "subparagraph", "recommendation", "block", "heading", "title", "text"
+]
 
 #: Kinds that carry the report's own numbering and are what answers cite.
-NUMBERED_KINDS: frozenset[str] = frozenset({"paragraph", "subparagraph", "recommendation"})
+NUMBERED_KINDS: frozenset[str] = frozenset(
+    {"paragraph", "subparagraph", "recommendation", "block"}
+)
 
 
 @dataclass(frozen=True, slots=True)

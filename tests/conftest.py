@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.index.embed import Embedder
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +36,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder():  # type: ignore[no-untyped-def]
+def embedder() -> Embedder:
     """The real all-MiniLM-L6-v2 in onnxruntime (exported once into the user cache)."""
     from rag.index.embed import load_embedder
 

@@ -30,7 +30,7 @@ from rag.index.lexical import LexicalIndex, registry_key
 from rag.index.store import ChromaStore, Part
 from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
 from rag.settings import Settings
-from rag.types import NUMBERED_KINDS, DocInfo, FileResult, IngestReport, Unit
+from rag.types import NUMBERED_KINDS, DocInfo, FileResult, FileStatus, IngestReport, Unit
 
 #: Bump when what is embedded for a unit changes (``embed_text``).
 EMBED_TEXT_VERSION = "1"
@@ -201,7 +201,7 @@ class Index:
             return FileResult(str(path), doc_id, "failed", error=str(exc))
         except OSError as exc:
             return FileResult(str(path), doc_id, "failed", error=f"{path}: {exc.strerror}")
-        status = "updated" if old is not None else "added"
+        status: FileStatus = "updated" if old is not None else "added"
         return FileResult(str(path), doc_id, status, len(doc.units), warnings=doc.warnings)
 
     def remove(self, doc: str) -> DocInfo:

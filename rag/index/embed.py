@@ -158,7 +158,7 @@ class OnnxMiniLM:
         self.batch_size = batch_size
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(max_length=MINILM_MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.session = _session(onnx_path, threads)
 
     def count_tokens(self, text: str) -> int:

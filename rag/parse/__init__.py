@@ -13,7 +13,7 @@ from pathlib import Path
 from rag import tokens
 from rag.errors import InputError, ParseError
 from rag.parse import meta
-from rag.parse.layout import split_lines
+from rag.parse.layout import Line, split_lines
 from rag.parse.readers import READERS, read
 from rag.parse.structure import Structurer
 from rag.parse.text import join_lines, vocabulary
@@ -96,7 +96,7 @@ def parse_text(
     )
 
 
-def _title_text(lines: list, vocab: frozenset[str], _skip: int = 0) -> str:  # type: ignore[type-arg]
+def _title_text(lines: list[Line], vocab: frozenset[str], _skip: int = 0) -> str:
     """The title block keeps its line structure; layout columns become ' · '."""
     out = [re.sub(r"\s{3,}", " · ", ln.text) for ln in lines if ln.text]
     return "\n".join(out)

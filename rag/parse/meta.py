@@ -55,8 +55,9 @@ def _symbol(doc_id: str, title_lines: list[str], text: str) -> str | None:
             return sym.lstrip("\f")
     # A General Assembly resolution: "80/9. Title" → A/RES/80/9.
     for line in title_lines:
-        if (m := _RESOLUTION_TITLE.match(line)) and "General Assembly" in " ".join(title_lines):
-            return f"A/RES/{m.group(1)}"
+        res = _RESOLUTION_TITLE.match(line)
+        if res and "General Assembly" in " ".join(title_lines):
+            return f"A/RES/{res.group(1)}"
     # The file name written as a symbol (A_HRC_43_15 → A/HRC/43/15) if the text names it.
     candidate = doc_id.replace("_", "/")
     return candidate if SYMBOL_RE.fullmatch(candidate) and candidate in text else None
@@ -107,7 +108,8 @@ def extract(doc_id: str, title_lines: list[str], text: str) -> Metadata:
     joined = "\n".join(title_lines)
     date = None
     after = joined.split("Distr.", 1)[1] if "Distr." in joined else joined
-    if m := DATE_RE.search(after) or DATE_RE.search(joined):
-        date = f"{int(m.group(1))} {m.group(2)} {m.group(3)}"
+    found = DATE_RE.search(after) or DATE_RE.search(joined)
+    if found:
+        date = f"{int(found.group(1))} {found.group(2)} {found.group(3)}"
     body = next((b for b in BODIES if b in joined), None)
     return Metadata(_symbol(doc_id, title_lines, text), _title(title_lines), date, body)

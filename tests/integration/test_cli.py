@@ -70,10 +70,14 @@ def test_commands_end_to_end(cli_home: Path) -> None:
 def test_cold_process_search(cli_home: Path, corpus_copy: Path) -> None:
     env = {**os.environ, "RAG_HOME": str(cli_home)}
     exe = [sys.executable, "-m", "rag"]
-    subprocess.run([*exe, "ingest", str(corpus_copy)], env=env, check=True,
-                   capture_output=True)
-    out = subprocess.run([*exe, "search", "Who chaired the Working Group?", "--json"],
-                         env=env, check=True, capture_output=True, text=True).stdout
+    subprocess.run([*exe, "ingest", str(corpus_copy)], env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [*exe, "search", "Who chaired the Working Group?", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert json.loads(out)["hits"][0]["label"] == "24"
     # The query path never imports torch or sentence-transformers.
     probe = (
@@ -84,6 +88,7 @@ def test_cold_process_search(cli_home: Path, corpus_copy: Path) -> None:
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'langchain_openai', 'openai')"
         " if m in sys.modules))"
     )
-    loaded = subprocess.run([sys.executable, "-c", probe], env=env, check=True,
-                            capture_output=True, text=True).stdout.strip()
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
     assert loaded == "[]"

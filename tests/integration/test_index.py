@@ -1,4 +1,4 @@
-"""Ingest and search with the real model and a real Chroma (embedded, then a `chroma run` server)."""
+"""Ingest and search with the real model and a real Chroma (embedded and `chroma run`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from rag.errors import EmptyIndex, IndexMismatch, UnknownDocument, UnknownLabel
 from rag.index import Index
+from rag.index.embed import Embedder
 from rag.retrieve import Query, search
 from rag.settings import Settings
 
@@ -23,7 +24,7 @@ def ask(index: Index, settings: Settings, q: str, k: int = 5, doc: str | None = 
     return [h.unit.label for h in search(index, Query(q, k, doc), settings.retrieval)]
 
 
-def test_ingest_search_show(settings: Settings, embedder, corpus_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_search_show(settings: Settings, embedder: Embedder, corpus_copy: Path) -> None:
     index = Index(settings, embedder)
     with pytest.raises(EmptyIndex):
         ask(index, settings, "anything")
@@ -44,7 +45,9 @@ def test_ingest_search_show(settings: Settings, embedder, corpus_copy: Path) -> 
     assert again.count("unchanged") == 1 and again.units == 0
 
 
-def test_changed_file_replaces_its_paragraphs(settings: Settings, embedder, corpus_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_changed_file_replaces_its_paragraphs(
+    settings: Settings, embedder: Embedder, corpus_copy: Path
+) -> None:
     index = Index(settings, embedder)
     index.ingest([corpus_copy])
     before = index.store.count()
@@ -61,13 +64,14 @@ def test_changed_file_replaces_its_paragraphs(settings: Settings, embedder, corp
 
 
 def test_interrupted_ingest_keeps_the_old_version(
-    settings: Settings, embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    settings: Settings, embedder: Embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index = Index(settings, embedder)
     index.ingest([corpus_copy])
     path = next(corpus_copy.iterdir())
-    path.write_text(path.read_text(encoding="utf-8").replace("Qingtian Meng", "Q. Meng"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Qingtian Meng", "Q. Meng"), encoding="utf-8"
+    )
 
     def crash(*_args: object) -> None:
         raise KeyboardInterrupt  # killed between writing the new parts and the switch
@@ -89,7 +93,7 @@ def test_interrupted_ingest_keeps_the_old_version(
 
 
 def test_fingerprint_mismatch_asks_for_rebuild(
-    settings: Settings, embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    settings: Settings, embedder: Embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Index(settings, embedder).ingest([corpus_copy])
     monkeypatch.setattr("rag.index.PARSER_VERSION", "999")
@@ -99,7 +103,9 @@ def test_fingerprint_mismatch_asks_for_rebuild(
     assert report.count("added") == 1
 
 
-def test_remove_and_bad_paths(settings: Settings, embedder, corpus_copy: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_remove_and_bad_paths(
+    settings: Settings, embedder: Embedder, corpus_copy: Path, tmp_path: Path
+) -> None:
     index = Index(settings, embedder)
     index.ingest([corpus_copy])
     bad = tmp_path / "bad.txt"
@@ -113,12 +119,19 @@ def test_remove_and_bad_paths(settings: Settings, embedder, corpus_copy: Path, t
 
 
 @pytest.mark.corpus
-def test_whole_shared_corpus(settings: Settings, embedder, shared_corpus: Path) -> None:  # type: ignore[no-untyped-def]
+def test_whole_shared_corpus(settings: Settings, embedder: Embedder, shared_corpus: Path) -> None:
     index = Index(settings, embedder)
     report = index.ingest(sorted(shared_corpus.glob("*.txt")))
     assert report.count("failed") == 0 and report.count("added") == 11
-    assert ask(index, settings, "What did Fiji recommend to Slovenia about climate change?",
-               doc="A_HRC_43_15")[:3].count("122.66") == 1
+    assert (
+        ask(
+            index,
+            settings,
+            "What did Fiji recommend to Slovenia about climate change?",
+            doc="A_HRC_43_15",
+        )[:3].count("122.66")
+        == 1
+    )
     labels = ask(index, settings, "national DNA database for trafficking", k=3)
     assert "Recommendation 6" in labels
 
@@ -135,9 +148,18 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     exe = Path(sys.executable).with_name("chroma")
     proc = subprocess.Popen(
-        [str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(exe),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.time() + 60
@@ -155,7 +177,11 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_chroma_server_mode(
-    chroma_server: str, embedder, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    chroma_server: str,
+    embedder: Embedder,
+    corpus_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "client-a"))
     monkeypatch.setenv("RAG_CHROMA_URL", chroma_server)
@@ -170,7 +196,9 @@ def test_chroma_server_mode(
     assert not (tmp_path / "client-a" / "chroma").exists()
 
 
-def test_unreachable_server_is_a_clear_error(embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_server_is_a_clear_error(
+    embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rag.errors import StoreUnavailable
 
     monkeypatch.setenv("RAG_HOME", str(tmp_path))

@@ -8,6 +8,7 @@ import pytest
 
 from rag.evaluation import check_questions, first_hit_rank, load_questions, retrieval_scores
 from rag.index import Index
+from rag.index.embed import Embedder
 from rag.parse import parse_file
 from rag.retrieve import Query, search
 from rag.settings import Settings
@@ -30,7 +31,9 @@ def test_question_sets_are_valid() -> None:
 
 
 @pytest.mark.slow
-def test_founding_retrieval_floor(settings: Settings, embedder, corpus_copy: Path) -> None:  # type: ignore[no-untyped-def]
+def test_founding_retrieval_floor(
+    settings: Settings, embedder: Embedder, corpus_copy: Path
+) -> None:
     """Scoped to the founding report: measured 0.93 recall@5 (see README); floor 0.88."""
     index = Index(settings, embedder)
     index.ingest([corpus_copy])

@@ -46,7 +46,8 @@ def test_founding_report_units() -> None:
     assert labels[:3] == ["1", "2", "3"]
     assert [x for x in labels if not x.startswith("Rec")] == [str(n) for n in range(1, 40)]
     assert [x for x in labels if x.startswith("Rec")] == [
-        f"Recommendation {n}" for n in range(1, 12)]
+        f"Recommendation {n}" for n in range(1, 12)
+    ]
     assert_sequences_complete(doc)
     by = {u.label: u for u in doc.units}
     # Paragraph 11 runs on after a blank line (a page break in the original).
@@ -57,13 +58,13 @@ def test_founding_report_units() -> None:
     assert by["Recommendation 6"].text.startswith("Member States should consider")
     assert by["10"].section == "III. Summary of deliberations"
     assert by["Recommendation 9"].section.endswith(
-        "B. Recommendations on crime prevention measures in trafficking in persons")
+        "B. Recommendations on crime prevention measures in trafficking in persons"
+    )
     assert doc.date == "9 September 2019"
     assert doc.title == "Working Group on Trafficking in Persons: Draft Report"
     assert doc.body is not None and doc.body.startswith("Conference of the Parties")
     assert doc.units[0].kind == "title"
-    assert any(u.kind == "heading" and u.text == "III. Summary of deliberations"
-               for u in doc.units)
+    assert any(u.kind == "heading" and u.text == "III. Summary of deliberations" for u in doc.units)
 
 
 def test_offsets_point_at_the_source() -> None:
@@ -97,8 +98,11 @@ def test_every_shared_report(path: Path) -> None:
 
 
 EXPECTED_LAST = {
-    "A_HRC_43_15": ("123", "122.215"), "A_HRC_59_15": ("141", None), "A_HRC_43_2": ("1022", None),
-    "A_RES_80_9": ("31", None), "A_HRC_WG.6_34_SVN_2": ("78", None),
+    "A_HRC_43_15": ("123", "122.215"),
+    "A_HRC_59_15": ("141", None),
+    "A_HRC_43_2": ("1022", None),
+    "A_RES_80_9": ("31", None),
+    "A_HRC_WG.6_34_SVN_2": ("78", None),
 }
 
 
@@ -180,7 +184,8 @@ def test_crafted_pdftotext_layout() -> None:
     by = {u.label: u for u in doc.units}
     assert numbered(doc) == ["1", "2", "3", "4"]
     assert by["2"].text == (
-        "The Group discussed the recommendations and a forty-third item of recommendations.")
+        "The Group discussed the recommendations and a forty-third item of recommendations."
+    )
     assert by["3"].text == "This paragraph continues over the page break."
     assert "See A/HRC" not in by["3"].text
     assert doc.symbol == "A/HRC/99/1"
@@ -219,7 +224,8 @@ def test_docx_and_html(tmp_path: Path) -> None:
     assert numbered(d) == ["1", "2"] and d.format == "docx"
     (tmp_path / "r.html").write_text(
         "<html><body><h2>I. Introduction</h2><p>1. The meeting &amp; opened.</p>"
-        "<p>2. Delegates spoke.</p><script>x=1</script></body></html>")
+        "<p>2. Delegates spoke.</p><script>x=1</script></body></html>"
+    )
     h = parse_file(tmp_path / "r.html")
     assert numbered(h) == ["1", "2"]
     assert h.unit("1").text == "The meeting & opened."  # type: ignore[union-attr]
