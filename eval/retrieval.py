@@ -50,7 +50,7 @@ def corpus_files() -> list[Path]:
     return files
 
 
-def ours(settings: Settings, files: list[Path], questions: list[Question], scoped: bool,
+def ours(settings: Settings, questions: list[Question], scoped: bool,
          index: Index | None = None) -> tuple[list[int | None], list[float]]:
     index = index or Index(settings)
     ranks: list[int | None] = []
@@ -118,7 +118,7 @@ def main() -> int:
         results: dict[str, dict[str, object]] = {}
         for name, qs in sets.items():
             for scoped in (False, True):
-                ranks, times = ours(settings, files, qs, scoped, index)
+                ranks, times = ours(settings, qs, scoped, index)
                 key = f"{name} ({'scoped to doc' if scoped else 'whole corpus'})"
                 s = retrieval_scores(ranks)
                 results[f"reportbot {key}"] = {

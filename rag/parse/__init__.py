@@ -55,8 +55,6 @@ def parse_text(
     for order, raw in enumerate(raw_units):
         joiner = _title_text if raw.kind == "title" else join_lines
         body = joiner(raw.lines, vocab, raw.prefix_len)
-        if not body and raw.kind in NUMBERED_KINDS:
-            body = ""  # a number with nothing after it: kept, so the sequence has no gap
         units.append(
             Unit(
                 doc=doc_id,

@@ -12,7 +12,6 @@ split only when that number is missing from the line starts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag.parse.layout import Line
@@ -271,9 +270,7 @@ class Structurer:
         nxt = self._next_content(end)
         if nxt is None:
             return False
-        return self._structural(lines_text(self.lines, nxt)) or bool(
-            PART_RE.match(lines_text(self.lines, nxt))
-        )
+        return self._structural(self.lines[nxt].text)
 
     def _adopt_heading_before(self, i: int) -> None:
         """An unnumbered heading ("Introduction") right before paragraph 1 of a document
@@ -309,13 +306,5 @@ def _block_label(m: re.Match[str]) -> str:
     return f"{label}–{m.group(3)}" if m.group(3) else label
 
 
-def lines_text(lines: list[Line], i: int) -> str:
-    return lines[i].text
-
-
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def iter_units(lines: list[Line]) -> Iterator[RawUnit]:
-    yield from Structurer(lines).run()

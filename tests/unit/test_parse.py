@@ -11,7 +11,7 @@ import pytest
 from rag.errors import ParseError, UnsupportedFormat
 from rag.parse import parse_file, parse_text
 from rag.types import NUMBERED_KINDS, Document
-from tests.conftest import FOUNDING, SHARED, shared_files
+from tests.conftest import FOUNDING, shared_files
 
 
 def numbered(doc: Document) -> list[str]:
@@ -236,9 +236,3 @@ def test_non_utf8_text(tmp_path: Path) -> None:
     (tmp_path / "u16.txt").write_bytes("1. Délégués présents.\n".encode("utf-16"))
     assert "Caf" in parse_file(tmp_path / "cp.txt").units[0].text
     assert parse_file(tmp_path / "u16.txt").unit("1").text == "Délégués présents."  # type: ignore[union-attr]
-
-
-def test_shared_corpus_readme_is_not_a_fixture_dependency() -> None:
-    # The parser tests above skip cleanly without ../shared/corpus.
-    assert FOUNDING.exists()
-    assert isinstance(SHARED, Path)
