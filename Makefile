@@ -26,7 +26,7 @@ dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/reportbot ingest
-	$(BIN)/reportbot search "$(QUESTION)" -k 3
+	$(BIN)/reportbot ask "$(QUESTION)"
 
 test: dev
 	$(BIN)/python -m pytest

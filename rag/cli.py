@@ -175,6 +175,140 @@ def search(query: str, doc: str | None, k: int | None, as_json: bool) -> None:
         console.print("   " + text.replace("\n", "\n   "), markup=False)
 
 
+def _answerer() -> Any:
+    from rag.answer import Answerer
+
+    return Answerer(_settings())
+
+
+def _print_answer(answer: Any, console: Any) -> None:
+    """The answer, then a numbered source list a delegate can check."""
+    from rag.answer.cite import marker
+
+    console.print(answer.answer, markup=False)
+    multi = len({c.doc for c in answer.citations}) > 1
+    if answer.citations:
+        console.print("\n[bold]Sources[/bold]")
+    for n, c in enumerate(answer.citations, 1):
+        where = c.symbol or c.doc
+        tag = marker(c.doc, c.label, c.symbol, multi)
+        first = " ".join(c.text.split()[:14])
+        console.print(f" {n}. {tag} {where} — {first}…", markup=False, end="")
+        console.print("" if c.verified else "  [red](not verified)[/red]")
+    for note in answer.notes:
+        console.print(f"[yellow]note:[/yellow] {note}", markup=True, style=None)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--doc", help="Answer from this document only (an id from `reportbot docs`).")
+@click.option("--mode", type=click.Choice(["extractive", "llm"]),
+              help="extractive (offline) or llm (RAG_LLM_BASE_URL); default: RAG_ANSWER__MODE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer record as JSON.")
+@friendly
+def ask(question: str, doc: str | None, mode: str | None, as_json: bool) -> None:
+    """Answer a question; every sentence cites the paragraph it comes from."""
+    answerer = _answerer()
+    stream = None
+    if not as_json and sys.stderr.isatty() and answerer.resolve_mode(mode) == "llm":
+        def stream(piece: str) -> None:  # the draft as it is written; the checked answer follows
+            click.echo(click.style(piece, dim=True), err=True, nl=False)
+    answer = answerer.ask(question, doc=doc, mode=mode, on_token=stream)
+    if stream is not None:
+        click.echo("", err=True)
+    if as_json:
+        _emit_json(answer.to_dict())
+        return
+    _print_answer(answer, _console())
+
+
+_CHAT_HELP = """Commands: /sources (the paragraphs behind the last answer),
+/show LABEL (one verbatim), /doc ID (answer from one report; /doc all to reset), /reset (forget the conversation), /quit."""
+
+
+@main.command()
+@click.option("--doc", help="Start scoped to this document.")
+@click.option("--mode", type=click.Choice(["extractive", "llm"]), help="Answer mode.")
+@friendly
+def chat(doc: str | None, mode: str | None) -> None:
+    """Ask questions in a conversation: follow-ups like "and Brazil?" keep the context."""
+    from rag.answer.cite import marker
+
+    answerer = _answerer()
+    console = _console()
+    history: list[str] = []
+    last: Any = None
+    console.print(_CHAT_HELP, markup=False)
+    while True:
+        try:
+            line = click.prompt("?", prompt_suffix=" ", default="", show_default=False).strip()
+        except (EOFError, click.Abort):
+            break
+        if not line:
+            continue
+        try:
+            if line in ("/quit", "/exit"):
+                break
+            if line == "/reset":
+                history.clear()
+                last = None
+                console.print("Conversation forgotten.")
+            elif line == "/help":
+                console.print(_CHAT_HELP, markup=False)
+            elif line.startswith("/doc"):
+                arg = line[4:].strip()
+                if not arg:
+                    console.print(f"Scope: {doc or 'all reports'}")
+                elif arg == "all":
+                    doc = None
+                    console.print("Answering from all reports.")
+                else:
+                    docs = answerer.index.documents()
+                    if arg not in docs:
+                        from rag.errors import UnknownDocument
+
+                        raise UnknownDocument(arg, docs)
+                    doc = arg
+                    console.print(f"Answering from {docs[arg].display_name} only.")
+            elif line == "/sources":
+                if last is None:
+                    console.print("No answer yet.")
+                for n, h in enumerate(last.retrieved if last else [], 1):
+                    tag = marker(h.unit.doc, h.unit.label, h.symbol, True)
+                    console.print(f" {n}. {tag} — "
+                                  f"{' '.join(h.unit.text.split()[:14])}…", markup=False)
+            elif line.startswith("/show"):
+                label = line[5:].strip()
+                target = doc or _doc_for_label(last, label)
+                if not label or target is None:
+                    console.print("Usage: /show LABEL (after an answer, or with /doc ID set)")
+                else:
+                    info, unit = answerer.index.unit(target, label)
+                    console.print(f"[bold]{info.display_name} ¶{unit.label}[/bold] "
+                                  f"[dim]{unit.section}[/dim]")
+                    console.print(unit.text, markup=False)
+            elif line.startswith("/"):
+                console.print(f"Unknown command {line.split()[0]}. {_CHAT_HELP}", markup=False)
+            else:
+                last = answerer.ask(line, doc=doc, mode=mode, history=history)
+                history.append(last.standalone or line)
+                if last.standalone:
+                    console.print(f"[dim](understood as: {last.standalone})[/dim]")
+                _print_answer(last, console)
+        except RagError as exc:
+            console.print(f"[red]Error:[/red] {exc}", markup=True)
+
+
+def _doc_for_label(last: Any, label: str) -> str | None:
+    """The document of the last answer's paragraph with this label."""
+    if last is None:
+        return None
+    for h in last.retrieved:
+        if h.unit.label.lower() == label.lower():
+            return str(h.unit.doc)
+    return str(last.retrieved[0].unit.doc) if last.retrieved else None
+
+
 @main.command()
 @click.argument("doc")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")

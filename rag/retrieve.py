@@ -67,11 +67,13 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
 
     vector = index.embedder.embed([query.text])[0]
     dense_rank: dict[int, int] = {}
+    similarity: dict[int, float] = {}
     # Over-fetch a little: several parts of one long unit count once.
-    for doc, label, _sim in index.dense(vector, n + 10, snap.versions, query.doc):
+    for doc, label, sim in index.dense(vector, n + 10, snap.versions, query.doc):
         row = row_of.get((doc, label))
         if row is not None and row not in dense_rank:  # parts of one unit: best part counts
             dense_rank[row] = len(dense_rank) + 1
+            similarity[row] = sim
         if len(dense_rank) >= n:
             break
     lexical_rank = {
@@ -107,6 +109,7 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
             dense_rank=dense_rank.get(r),
             lexical_rank=lexical_rank.get(r),
             symbol=snap.docs[lexical.units[r].doc].symbol,
+            similarity=similarity.get(r),
         )
         for r in best
     ]

@@ -7,12 +7,13 @@ else in the code base reads ``os.environ``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +83,102 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class AnswerSettings(BaseModel):
+    """How answers are composed, checked and refused."""
+
+    mode: Literal["auto", "extractive", "llm"] = Field(
+        "auto",
+        description="'extractive': sentences quoted from the paragraphs (offline). 'llm': an "
+        "OpenAI-compatible chat model writes the answer. 'auto': llm when an LLM endpoint or "
+        "key is configured, else extractive.",
+    )
+    k: int = Field(5, ge=1, le=50, description="Paragraphs retrieved for an answer.")
+    max_sentences: int = Field(
+        3, ge=1, le=20, description="Sentences in an extractive answer (6 for list questions)."
+    )
+    support_threshold: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Share of a sentence's content words its cited paragraph must contain "
+        "for the citation to count as verified (calibrated: eval/calibrate.py).",
+    )
+    min_coverage: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Refuse when no retrieved paragraph covers this share of the question's "
+        "idf weight (calibrated: eval/calibrate.py).",
+    )
+    min_supported: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="LLM mode: fall back to the extractive answer when fewer of the answer's "
+        "sentences than this are supported by their citations.",
+    )
+    max_question_chars: int = Field(
+        2000, ge=50, description="Longer questions are cut to this length (with a note)."
+    )
+
+
+class LLMSettings(BaseModel):
+    """The OpenAI-compatible chat endpoint of LLM mode.
+
+    ``RAG_LLM_BASE_URL``, ``RAG_LLM_MODEL`` and ``RAG_LLM_API_KEY`` set it;
+    ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` are honoured when those are unset.
+    """
+
+    base_url: str | None = Field(
+        None, description="Base URL of the endpoint, e.g. http://127.0.0.1:8080/v1."
+    )
+    model: str = Field("gpt-4o-mini", description="Model name the endpoint expects.")
+    api_key: SecretStr | None = Field(
+        None, description="API key (local servers accept any value)."
+    )
+    timeout: float = Field(30.0, gt=0, description="Seconds to wait for the endpoint.")
+    max_tokens: int = Field(300, ge=16, description="Most tokens an answer may use.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    context_tokens: int = Field(
+        1800,
+        ge=200,
+        description="Token budget (tiktoken cl100k) for the paragraphs put in the prompt.",
+    )
+    prompts_dir: Path = Field(
+        PROJECT_ROOT / "prompts", description="Folder of the prompt templates."
+    )
+
+    @property
+    def configured(self) -> bool:
+        return self.base_url is not None or self.api_key is not None
+
+
+class _FlatLLMAliases(PydanticBaseSettingsSource):
+    """``RAG_LLM_MODEL`` (and OpenAI's own variables) as the nested ``llm`` group.
+
+    The nested form ``RAG_LLM__MODEL`` also works and wins; the OpenAI
+    variables come last so a reportbot-specific setting always overrides them.
+    """
+
+    _NAMES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "base_url": ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        "model": ("RAG_LLM_MODEL",),
+        "api_key": ("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
+    }
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ builds the whole group
+
+    def __call__(self) -> dict[str, Any]:
+        env = {k.upper(): v for k, v in os.environ.items()}
+        group = {}
+        for key, names in self._NAMES.items():
+            value = next((env[n] for n in names if env.get(n)), None)
+            if value is not None:
+                group[key] = value
+        return {"llm": group} if group else {}
+
+
 class Settings(BaseSettings):
     """reportbot's settings. Build once at the edge (CLI, bot) and pass down."""
 
@@ -122,6 +219,31 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(
         default_factory=lambda: RetrievalSettings(), description="How searches rank units."
     )
+    answer: AnswerSettings = Field(
+        default_factory=lambda: AnswerSettings(), description="How answers are made."
+    )
+    llm: LLMSettings = Field(
+        default_factory=lambda: LLMSettings(), description="The LLM endpoint of LLM mode."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FlatLLMAliases(settings_cls), dotenv_settings,
+                file_secret_settings)
+
+    @property
+    def answer_mode(self) -> Literal["extractive", "llm"]:
+        """The mode 'auto' resolves to."""
+        if self.answer.mode == "auto":
+            return "llm" if self.llm.configured else "extractive"
+        return self.answer.mode
 
     @property
     def chroma_path(self) -> Path:

@@ -93,6 +93,8 @@ class Hit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     symbol: str | None = None
+    #: Cosine similarity of the question to the unit's best part (dense side), if found there.
+    similarity: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class Hit:
             "score": round(self.score, 6),
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
             "text": self.unit.text,
         }
 
@@ -142,4 +145,56 @@ class IngestReport:
             "units": self.units,
             "seconds": round(self.seconds, 3),
             "files": [asdict(f) for f in self.files],
+        }
+
+
+AnswerMode = Literal["extractive", "llm"]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A paragraph an answer cites, with its verbatim text and whether the check passed."""
+
+    doc: str
+    label: str
+    symbol: str | None
+    text: str
+    verified: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc, "label": self.label, "symbol": self.symbol,
+                "text": self.text, "verified": self.verified}
+
+
+@dataclass(slots=True)
+class Answer:
+    """What ``reportbot ask --json`` prints; the bot and the evaluation read the same record.
+
+    ``notes`` says what happened on the way when it matters to the reader (an LLM
+    failure answered extractively, a sentence no paragraph supports).
+    """
+
+    question: str
+    answer: str
+    refused: bool
+    mode: AnswerMode
+    citations: list[Citation]
+    retrieved: list[Hit]
+    timings_ms: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+    standalone: str | None = None  # the question as retrieval saw it, when a follow-up
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [
+                {"doc": h.unit.doc, "label": h.unit.label, "score": round(h.score, 6)}
+                for h in self.retrieved
+            ],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "notes": list(self.notes),
         }

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,12 @@ def _stemmer() -> Any:
 
         _STEMMER = Stemmer.Stemmer("english")
     return _STEMMER
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """One lower-case word as the BM25 index spells it."""
+    return str(_stemmer().stemWord(word))
 
 
 def registry_key(versions: dict[str, str]) -> str:
@@ -97,6 +105,17 @@ class LexicalIndex:
         return [
             (int(r), float(s)) for r, s in zip(results[0], scores[0], strict=True) if s > 0
         ]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term; a term no unit has gets the maximum."""
+        n = len(self.units)
+        vocab: dict[str, int] = getattr(self.retriever, "vocab_dict", None) or {}
+        tid = vocab.get(term)
+        df = 0
+        if tid is not None:
+            indptr = self.retriever.scores["indptr"]
+            df = int(indptr[tid + 1] - indptr[tid])
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     # -- persistence ---------------------------------------------------------
     def save(self, folder: Path) -> None:

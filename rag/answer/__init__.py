@@ -1,0 +1,218 @@
+"""Answers with verified paragraph citations: question → retrieval → draft → check → Answer.
+
+:class:`Answerer` is what the CLI, the bot and the evaluation call. Both modes
+end in the same place: the draft's citations are parsed, checked against the
+paragraphs they name and repaired or flagged (``cite.verify``), then rendered
+in one citation style.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from rag.answer import cite, extractive, followup, refusal
+from rag.answer.refusal import CANNOT_ANSWER
+from rag.errors import InputError
+from rag.index import Index
+from rag.retrieve import Query, search
+from rag.settings import Settings
+from rag.types import Answer, AnswerMode, Hit
+
+if TYPE_CHECKING:
+    from rag.answer.llm import ChatModel
+    from rag.answer.prompts import Prompts
+
+__all__ = ["CANNOT_ANSWER", "Answerer", "clean_question"]
+
+MODES: tuple[AnswerMode, ...] = ("extractive", "llm")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
+    """The question as retrieval should see it, and notes on what was changed."""
+    notes: list[str] = []
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not re.search(r"\w", text):
+        raise InputError("the question is empty: ask something about the reports, "
+                         "e.g. \"What did China say about DNA databases?\"")
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0]
+        notes.append(f"the question was cut to its first {len(text)} characters")
+    return text, notes
+
+
+class Answerer:
+    """Answers questions over an :class:`Index`. Build once; ``ask`` is thread-safe for reads."""
+
+    def __init__(self, settings: Settings, index: Index | None = None,
+                 chat: ChatModel | None = None) -> None:
+        self.settings = settings
+        self.index = index or Index(settings)
+        self._chat = chat
+        self._prompts: Prompts | None = None
+
+    # -- LLM parts, loaded on first use ----------------------------------------
+    @property
+    def prompts(self) -> Prompts:
+        if self._prompts is None:
+            from rag.answer.prompts import load_prompts
+
+            self._prompts = load_prompts(self.settings.llm.prompts_dir)
+        return self._prompts
+
+    @property
+    def chat(self) -> ChatModel:
+        if self._chat is None:
+            from rag.answer.llm import OpenAIChat
+
+            self._chat = OpenAIChat(self.settings.llm)
+        return self._chat
+
+    def resolve_mode(self, mode: str | None) -> AnswerMode:
+        if mode is None:
+            return self.settings.answer_mode
+        if mode not in MODES:
+            raise InputError(f"unknown answer mode '{mode}'; choose one of: {', '.join(MODES)}")
+        return mode
+
+    # -- the one entry point ---------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        doc: str | None = None,
+        mode: str | None = None,
+        history: Sequence[str] = (),
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``history`` holds the earlier (standalone) questions of a chat."""
+        started = time.perf_counter()
+        chosen = self.resolve_mode(mode)
+        text, notes = clean_question(question, self.settings.answer.max_question_chars)
+        if chosen == "llm":
+            self.prompts  # noqa: B018 - a broken template fails before any work is done
+        standalone = self.condense(text, history, chosen, notes)
+
+        hits = search(self.index, Query(standalone, self.settings.answer.k, doc),
+                      self.settings.retrieval)
+        retrieved_at = time.perf_counter()
+        snap = self.index.snapshot()
+        symbols = {d: info.symbol for d, info in snap.docs.items()}
+        titles = {d: info.title or "" for d, info in snap.docs.items()}
+
+        answer = None
+        if chosen == "llm" and hits:
+            answer = self._llm_answer(question, standalone, hits, symbols, notes, on_token)
+        if answer is None:
+            answer = self._extractive_answer(question, standalone, hits, symbols, titles,
+                                             snap.lexical.idf, notes)
+        done = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": (retrieved_at - started) * 1000,
+            "generate": (done - retrieved_at) * 1000,
+            "total": (done - started) * 1000,
+        }
+        answer.standalone = standalone if standalone != text else None
+        return answer
+
+    def condense(self, question: str, history: Sequence[str], mode: AnswerMode,
+                 notes: list[str]) -> str:
+        """A follow-up rewritten as a standalone question (rules, or the LLM in LLM mode)."""
+        if not history or not followup.is_follow_up(question):
+            return question
+        if mode == "llm":
+            from rag.answer.llm import LLMUnavailable, complete
+
+            convo = "\n".join(f"- {q}" for q in history[-4:])
+            prompt = self.prompts.condense.format(history=convo, question=question)
+            try:
+                reply, _ = complete(self.chat, [{"role": "user", "content": prompt}])
+                line = reply.strip().splitlines()[0].strip().strip('"')
+                if 8 <= len(line) <= 4 * len(question) + 200 and re.search(r"\w", line):
+                    return line
+                notes.append("the LLM's rewrite of the follow-up was unusable; rules used")
+            except LLMUnavailable as exc:
+                notes.append(f"{exc}; the follow-up was rewritten by rules")
+        return followup.condense_rules(question, history)
+
+    # -- the two modes -----------------------------------------------------------
+    def _extractive_answer(
+        self, question: str, standalone: str, hits: list[Hit], symbols: dict[str, str | None],
+        titles: dict[str, str], idf: Callable[[str], float], notes: list[str],
+    ) -> Answer:
+        cfg = self.settings.answer
+        decision = refusal.decide(standalone, hits, idf, cfg.min_coverage, titles)
+        if decision.refuse:
+            return self._refusal(question, hits, symbols, notes)
+        draft = extractive.compose(standalone, hits, idf, max_sentences=cfg.max_sentences)
+        sents = cite.verify(draft, hits, cfg.support_threshold)
+        text, citations = cite.render(sents, symbols)
+        return Answer(question, text, False, "extractive", citations, hits, {}, notes)
+
+    def _llm_answer(
+        self, question: str, standalone: str, hits: list[Hit], symbols: dict[str, str | None],
+        notes: list[str], on_token: Callable[[str], None] | None,
+    ) -> Answer | None:
+        """The LLM's answer, checked; None (with a note) when the extractive one must do."""
+        from rag.answer.llm import LLMUnavailable, complete, pack_context
+
+        cfg = self.settings
+        multi = len({h.unit.doc for h in hits}) > 1
+        context, used = pack_context(hits, cfg.llm.context_tokens, multi)
+        example = cite.marker(used[0].unit.doc, used[0].unit.label, used[0].symbol, multi)
+        messages = [
+            {"role": "system", "content": self.prompts.system.format(
+                cannot_answer=CANNOT_ANSWER, example_citation=example,
+                max_sentences=cfg.answer.max_sentences)},
+            {"role": "user", "content": self.prompts.answer.format(
+                context=context, question=standalone)},
+        ]
+        try:
+            reply, _ = complete(self.chat, messages, on_token)
+        except LLMUnavailable as exc:
+            notes.append(f"{exc}; answered extractively instead")
+            return None
+        if _is_refusal(reply):
+            return self._refusal(question, hits, symbols, notes, mode="llm")
+        sents = cite.verify(cite.parse(reply, used), used, cfg.answer.support_threshold)
+        dropped = sorted({d for s in sents for d in s.dropped})
+        if dropped:
+            notes.append(f"dropped citations of paragraphs that were not retrieved: "
+                         f"{', '.join(dropped)}")
+        share = cite.supported_share(sents)
+        if share < cfg.answer.min_supported:
+            notes.append(f"only {share:.0%} of the LLM's sentences were supported by the "
+                         "paragraphs they cite; answered extractively instead")
+            return None
+        unverified = sum(1 for s in sents if not s.verified)
+        if unverified:
+            notes.append(f"{unverified} sentence(s) could not be verified against the reports")
+        text, citations = cite.render(sents, symbols)
+        return Answer(question, text, False, "llm", citations, hits, {}, notes)
+
+    def _refusal(self, question: str, hits: list[Hit], symbols: dict[str, str | None],
+                 notes: list[str], mode: AnswerMode = "extractive") -> Answer:
+        multi = len({h.unit.doc for h in hits}) > 1
+        nearest = [cite.marker(h.unit.doc, h.unit.label, symbols.get(h.unit.doc), multi)[1:-1]
+                   for h in hits[:3]]
+        text = CANNOT_ANSWER
+        if nearest:
+            text += f" Nearest paragraphs: {', '.join(nearest)}."
+        return Answer(question, text, True, mode, [], hits, {}, notes)
+
+
+def _is_refusal(reply: str) -> bool:
+    """Whether the model said it cannot answer (exactly, or nearly: small models paraphrase)."""
+    norm = re.sub(r"\W+", " ", reply).strip().lower()
+    phrase = re.sub(r"\W+", " ", CANNOT_ANSWER).strip().lower()
+    return norm.startswith(phrase) or (len(norm) < 2 * len(phrase) and phrase in norm)
+
+
+def max_idf(n_units: int) -> float:
+    return math.log(1.0 + (n_units + 0.5) / 0.5)

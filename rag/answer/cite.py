@@ -1,0 +1,218 @@
+"""Citations: write them, read them back out of any answer, and check each against its paragraph.
+
+An answer is a list of sentences, each with the paragraphs it cites. The same
+code checks extractive answers (whose sentences are quoted, so they pass) and
+LLM answers (whose sentences may cite the wrong paragraph, none, or one that
+was never retrieved).
+
+The support check is local and offline. A sentence is supported by a paragraph
+when (1) every number and every name in the sentence occurs in the paragraph,
+and (2) at least ``threshold`` of the sentence's content words (stemmed) occur
+in it. The threshold is calibrated by ``eval/calibrate.py`` (see the README).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.answer.text import names, normalise, numbers, sentences, terms
+from rag.types import Citation, Hit, Unit
+
+#: Default share of a sentence's content words its paragraph must contain
+#: (calibrated by eval/calibrate.py; see the README, "Citation checks").
+SUPPORT_THRESHOLD = 0.6
+
+_LABEL = r"(?:Recommendation\s+\d{1,3}|Text\s+\d{1,4}|\d{1,4}(?:\.\d{1,3})?(?:[–-]\d{1,3})?)"
+_REF = re.compile(
+    rf"^\s*(?P<doc>.*?)\s*(?:¶+|paras?\.?|paragraphs?)?\s*(?P<label>{_LABEL})\s*$", re.I
+)
+_BRACKET = re.compile(r"\[([^\[\]\n]{1,160})\]|\((¶[^()\n]{1,60})\)")
+_SEPARATORS = re.compile(r"\s*(?:[;,]|\band\b)\s*")
+
+
+@dataclass(slots=True)
+class Sentence:
+    """One sentence of an answer and the units it cites."""
+
+    text: str
+    cites: list[Unit] = field(default_factory=list)
+    verified: bool = True
+    #: Citations in the raw answer that named no retrieved paragraph.
+    dropped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    ok: bool
+    score: float
+    missing: tuple[str, ...] = ()
+
+
+def marker(doc: str, label: str, symbol: str | None, multi_doc: bool) -> str:
+    """``[¶10]``, ``[Recommendation 6]``; with the document when an answer cites several."""
+    ref = f"¶{label}" if label[:1].isdigit() else label
+    return f"[{symbol or doc} {ref}]" if multi_doc else f"[{ref}]"
+
+
+@dataclass(frozen=True, slots=True)
+class RawCitation:
+    """A citation as written in an answer: where, which document (if named), which label."""
+
+    start: int
+    end: int
+    doc: str
+    label: str
+
+
+def find_citations(answer: str) -> list[RawCitation]:
+    """Every citation marker in ``answer``, in any of the forms models write them."""
+    found: list[RawCitation] = []
+    for m in _BRACKET.finditer(answer):
+        inside = m.group(1) or m.group(2)
+        doc = ""
+        refs: list[tuple[str, str]] = []
+        for piece in _SEPARATORS.split(inside):
+            r = _REF.match(piece)
+            if r is None:
+                refs = []
+                break  # "[sic]", "[emphasis added]": not a citation
+            doc = r.group("doc").strip() or doc  # "[A/HRC/43/15 ¶121.4, ¶121.5]"
+            refs.append((doc, re.sub(r"\s+", " ", r.group("label"))))
+        found.extend(RawCitation(m.start(), m.end(), d, lab) for d, lab in refs)
+    return found
+
+
+def split_answer(answer: str) -> list[tuple[str, list[RawCitation]]]:
+    """An answer as sentences without markers, each with the citations written in or after it."""
+    raw = find_citations(answer)
+    pieces: list[str] = []
+    positions: list[tuple[int, RawCitation]] = []
+    last = 0
+    length = 0
+    for c in sorted(raw, key=lambda c: c.start):
+        if c.start >= last:
+            pieces.append(answer[last : c.start])
+            length += c.start - last
+            last = c.end
+        positions.append((length, c))
+    pieces.append(answer[last:])
+    clean = re.sub(r"[ \t]+([.,;:!?])", r"\1", "".join(pieces))
+    # Markers removed, offsets shifted a little by the punctuation fix: good
+    # enough to place a marker in the sentence it follows.
+    spans = sentences(clean)
+    out: list[tuple[str, list[RawCitation]]] = [(s.text, []) for s in spans]
+    for offset, c in positions:
+        if not out:
+            continue
+        i = max((n for n, s in enumerate(spans) if s.start < offset), default=0)
+        out[i][1].append(c)
+    return [(re.sub(r"\s+", " ", t).strip(), cs) for t, cs in out]
+
+
+def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD) -> Support:
+    """Whether ``paragraph`` supports ``sentence`` (see the module docstring)."""
+    para = normalise(paragraph)
+    keys = numbers(sentence) | names(sentence)
+    missing = tuple(sorted(k for k in keys if not re.search(rf"(?<!\w){re.escape(k)}(?!\w)",
+                                                               para)))
+    words = terms(sentence)
+    score = len(words & terms(paragraph)) / len(words) if words else 0.0
+    return Support(not missing and score >= threshold, score, missing)
+
+
+def _label_key(label: str) -> str:
+    return re.sub(r"\s+", " ", label).strip().lower()
+
+
+def _doc_matches(ref: str, hit: Hit) -> bool:
+    ref = ref.strip().lower()
+    if not ref:
+        return True
+    candidates = {hit.unit.doc.lower(), (hit.symbol or "").lower()}
+    return ref in candidates or ref.replace("/", "_") in candidates
+
+
+def resolve(raw: RawCitation, hits: Sequence[Hit], sentence: str) -> Unit | None:
+    """The retrieved unit a written citation names, or None when it names none of them."""
+    matches = [h for h in hits
+               if _label_key(h.unit.label) == _label_key(raw.label) and _doc_matches(raw.doc, h)]
+    if not matches:
+        return None
+    return max(matches, key=lambda h: support(sentence, h.unit.text).score).unit
+
+
+def parse(answer: str, hits: Sequence[Hit]) -> list[Sentence]:
+    """An answer's sentences with the retrieved units their citations name.
+
+    Citations to paragraphs outside ``hits`` are dropped (and listed in ``dropped``).
+    """
+    out: list[Sentence] = []
+    for text, raws in split_answer(answer):
+        s = Sentence(text)
+        for raw in raws:
+            unit = resolve(raw, hits, text)
+            if unit is None:
+                s.dropped.append(f"{raw.doc} {raw.label}".strip())
+            elif unit not in s.cites:
+                s.cites.append(unit)
+        out.append(s)
+    return out
+
+
+def verify(
+    sents: Sequence[Sentence], hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD
+) -> list[Sentence]:
+    """Check every sentence against its citations; repair a wrong or missing one if a hit fits.
+
+    A sentence no retrieved paragraph supports keeps its citations, marked unverified.
+    """
+    out: list[Sentence] = []
+    for s in sents:
+        s = Sentence(s.text, list(s.cites), True, list(s.dropped))
+        union = " ".join(u.text for u in s.cites)
+        if s.cites and support(s.text, union, threshold).ok:
+            # Keep the cited paragraphs that contribute: of "[¶3][¶9]" where only ¶9
+            # says it, ¶9 stays.
+            own = [u for u in s.cites if support(s.text, u.text, threshold).ok]
+            s.cites = own or s.cites
+        else:
+            best = max(hits, key=lambda h: support(s.text, h.unit.text, threshold).score,
+                       default=None)
+            if best is not None and support(s.text, best.unit.text, threshold).ok:
+                s.cites = [best.unit]  # repaired
+            else:
+                s.verified = False
+        out.append(s)
+    return out
+
+
+def render(
+    sents: Sequence[Sentence], symbols: dict[str, str | None]
+) -> tuple[str, list[Citation]]:
+    """Answer text with markers in one style, and the citation list (first use order)."""
+    docs = {u.doc for s in sents for u in s.cites}
+    multi = len(docs) > 1
+    parts: list[str] = []
+    cited: dict[tuple[str, str], Citation] = {}
+    for s in sents:
+        marks = "".join(marker(u.doc, u.label, symbols.get(u.doc), multi) for u in s.cites)
+        body = s.text
+        if marks:
+            # The marker goes before the final full stop: "… databases [¶10]."
+            m = re.match(r"^(.*?)([.!?]*[\"”’')]*)$", body, re.S)
+            assert m is not None
+            body = f"{m.group(1)} {marks}{m.group(2)}"
+        parts.append(body)
+        for u in s.cites:
+            key = (u.doc, u.label)
+            prev = cited.get(key)
+            ok = s.verified and (prev.verified if prev else True)
+            cited[key] = Citation(u.doc, u.label, symbols.get(u.doc), u.text, ok)
+    return " ".join(parts), list(cited.values())
+
+
+def supported_share(sents: Sequence[Sentence]) -> float:
+    """Share of sentences whose citations were verified (0 for an empty answer)."""
+    return sum(1 for s in sents if s.verified and s.cites) / len(sents) if sents else 0.0

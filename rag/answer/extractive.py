@@ -1,0 +1,151 @@
+"""Extractive answers: the retrieved paragraphs' most relevant sentences, each cited.
+
+Offline, no model beyond the query embedding retrieval already made. Sentences
+are scored by how much of the question's weight (BM25 idf of its content words)
+they cover, plus a prior for the rank of their paragraph. Selection is greedy
+over *new* coverage, so a second sentence is added only when it answers a part
+of the question the first did not ("What did China say about DNA databases?":
+the sentence naming China's speaker and the one about the database).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.answer.cite import Sentence
+from rag.answer.text import sentences, terms
+from rag.types import Hit
+
+#: Questions that want several items get longer answers.
+_LIST_QUESTION = re.compile(
+    r"^\s*(list|name|enumerate)\b|\bwhat (are|were) (the|all)\b|\bwhich (\w+ ){0,2}"
+    r"(recommendations|countries|states|delegations|speakers|measures|steps|topics|items)\b",
+    re.I,
+)
+#: A sentence that leans on the one before it ("She detailed …").
+_LEANS_BACK = re.compile(
+    r"^(She|He|They|It|This|These|That|Those|Such|The speaker|The panellist|"
+    r"In addition|Furthermore|Moreover|However|Also|Finally)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    hit_rank: int
+    index: int  # sentence number within the unit
+    text: str
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """How well the retrieved paragraphs cover the question: the refusal decision's inputs."""
+
+    coverage: float  # best share of the question's idf weight one paragraph covers
+    sentence_coverage: float  # the same for the best single sentence
+    similarity: float  # dense cosine of the question to the best hit
+    unseen: float  # share of question weight in words no indexed paragraph has
+    missing_names: tuple[str, ...]  # names in the question no retrieved paragraph has
+
+
+def is_list_question(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
+
+
+def _weights(question: str, idf: Callable[[str], float]) -> dict[str, float]:
+    return {t: idf(t) for t in terms(question)}
+
+
+def _cover(weights: dict[str, float], words: frozenset[str], total: float) -> float:
+    return sum(w for t, w in weights.items() if t in words) / total if total else 0.0
+
+
+def compose(
+    question: str,
+    hits: Sequence[Hit],
+    idf: Callable[[str], float],
+    *,
+    max_sentences: int = 3,
+    rank_prior: float = 0.15,
+    min_gain: float = 0.12,
+    anchor: bool = True,
+) -> list[Sentence]:
+    """Pick up to ``max_sentences`` sentences from ``hits`` that answer ``question``."""
+    weights = _weights(question, idf)
+    total = sum(weights.values())
+    cands: list[Candidate] = []
+    for r, h in enumerate(hits):
+        for i, span in enumerate(sentences(h.unit.text)):
+            cands.append(Candidate(r, i, span.text, terms(span.text)))
+    if not cands:
+        return []
+    unit_cover = [_cover(weights, terms(h.unit.text), total) for h in hits]
+
+    def prior(c: Candidate) -> float:
+        return rank_prior / (1 + c.hit_rank) + 0.5 * unit_cover[c.hit_rank] * rank_prior
+
+    if list_q := is_list_question(question):
+        max_sentences = max(max_sentences, 6)
+    chosen: list[Candidate] = []
+    covered: set[str] = set()
+    for _ in range(max_sentences):
+        best: Candidate | None = None
+        best_score = -1.0
+        for c in cands:
+            if c in chosen:
+                continue
+            gain = _cover(weights, c.terms - covered, total) if total else 0.0
+            score = gain + prior(c)
+            if score > best_score:
+                best, best_score = c, score
+        if best is None:
+            break
+        gain = _cover(weights, best.terms - covered, total)
+        # The first sentence always goes in; later ones only if they add to the answer.
+        if chosen and gain < min_gain and not (list_q and best.hit_rank < 3 and gain > 0):
+            break
+        chosen.append(best)
+        covered |= best.terms
+    # The best-ranked paragraph is the retriever's strongest evidence (dense and
+    # BM25 agree on it); when the word-overlap choice passed it over, its best
+    # sentence goes in too, so the answer cites it.
+    if anchor and chosen and all(c.hit_rank != 0 for c in chosen) and len(chosen) < max_sentences:
+        top = [c for c in cands if c.hit_rank == 0]
+        if top:
+            chosen.append(max(top, key=lambda c: _cover(weights, c.terms, total)))
+    # A chosen sentence that leans on the one before it gets that sentence too.
+    for c in list(chosen):
+        if c.index > 0 and _LEANS_BACK.match(c.text):
+            prev = next((p for p in cands if p.hit_rank == c.hit_rank and p.index == c.index - 1),
+                        None)
+            if prev is not None and prev not in chosen:
+                chosen.append(prev)
+    # Paragraphs in the order they were first chosen, sentences in reading order.
+    first_pick: dict[int, int] = {}
+    for n, c in enumerate(chosen):
+        first_pick.setdefault(c.hit_rank, n)
+    chosen.sort(key=lambda c: (first_pick[c.hit_rank], c.index))
+    return [Sentence(c.text, [hits[c.hit_rank].unit]) for c in chosen]
+
+
+def relevance(
+    question: str, hits: Sequence[Hit], idf: Callable[[str], float], max_idf: float
+) -> Relevance:
+    """Coverage, similarity and unseen-word signals for the refusal decision."""
+    from rag.answer.text import names
+
+    weights = _weights(question, idf)
+    total = sum(weights.values())
+    unit_terms = [terms(h.unit.text + " " + h.unit.section) for h in hits]
+    coverage = max((_cover(weights, t, total) for t in unit_terms), default=0.0)
+    sent_cover = max(
+        (_cover(weights, terms(s.text), total) for h in hits for s in sentences(h.unit.text)),
+        default=0.0,
+    )
+    unseen = sum(w for w in weights.values() if w >= max_idf - 1e-9) / total if total else 1.0
+    text = " ".join(h.unit.text + " " + h.unit.section for h in hits).lower()
+    missing = tuple(sorted(n for n in names(question) if not re.search(rf"\b{re.escape(n)}", text)))
+    sims = [h.similarity for h in hits if h.similarity is not None]
+    return Relevance(coverage, sent_cover, max(sims, default=0.0), unseen, missing)

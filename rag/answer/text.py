@@ -1,0 +1,383 @@
+"""Sentences, terms and key tokens: the small text tools answers and citations share.
+
+The sentence splitter is a rule set rather than a library on purpose: pysbd
+gets UN prose right but costs ~7 ms a paragraph (35 ms a question, most of the
+answer budget); blingfire is fast but splits after "Ms.". These rules are
+checked against pysbd on every shared report in the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.index.lexical import stem
+
+#: Abbreviations a period does not end a sentence after (lower case, no dot).
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "no",
+        "nos",
+        "para",
+        "paras",
+        "art",
+        "arts",
+        "vol",
+        "p",
+        "pp",
+        "e.g",
+        "i.e",
+        "cf",
+        "etc",
+        "al",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "rev",
+        "add",
+        "corr",
+        "fig",
+        "sect",
+        "ch",
+        "op",
+        "cit",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "approx",
+        "viz",
+        "vs",
+    ]
+)
+_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|\n+")
+_TOKEN_BEFORE = re.compile(r"(\S+?)[.!?]*[\"”’')\]]*$")
+
+#: Words that carry no topic in a question ("What did China say about …").
+QUESTION_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "he",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "about",
+        "also",
+        "any",
+        "all",
+        "each",
+        "many",
+        "much",
+        "more",
+        "most",
+        "other",
+        "some",
+        "say",
+        "said",
+        "says",
+        "tell",
+        "told",
+        "mention",
+        "mentioned",
+        "mentions",
+        "describe",
+        "described",
+        "give",
+        "given",
+        "note",
+        "noted",
+        "report",
+        "reported",
+        "reports",
+        "according",
+        "state",
+        "stated",
+        "did",
+        "does",
+        "whether",
+        "there",
+        "please",
+        "explain",
+    ]
+)
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_NUMBER = re.compile(r"\d+(?:[.,/:–-]\d+)*")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
+#: Capitalised words that are not names: sentence starters and report boilerplate.
+_COMMON_CAPS = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "Of",
+        "For",
+        "To",
+        "By",
+        "With",
+        "From",
+        "As",
+        "It",
+        "Its",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "Since",
+        "After",
+        "Before",
+        "During",
+        "Under",
+        "Over",
+        "While",
+        "When",
+        "Where",
+        "What",
+        "Which",
+        "Who",
+        "How",
+        "Why",
+        "Also",
+        "And",
+        "But",
+        "Or",
+        "If",
+        "Some",
+        "Several",
+        "Many",
+        "Most",
+        "Other",
+        "Further",
+        "Furthermore",
+        "Moreover",
+        "However",
+        "Finally",
+        "Following",
+        "Member",
+        "States",
+        "State",
+        "Mr",
+        "Ms",
+        "Mrs",
+        "Dr",
+        "Chair",
+        "Working",
+        "Group",
+        "Conference",
+        "Parties",
+        "Secretariat",
+        "Recommendation",
+        "Recommendations",
+        "Paragraph",
+        "Report",
+        "Session",
+        "Meeting",
+        "Item",
+        "Agenda",
+        "United",
+        "Nations",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A sentence of a paragraph: its text and where it sits in the paragraph."""
+
+    text: str
+    start: int
+    end: int
+
+
+def sentences(text: str) -> list[Span]:
+    """Split a paragraph into sentences, keeping offsets into ``text``."""
+    spans: list[Span] = []
+    start = 0
+    for m in _END.finditer(text):
+        cut = m.end()
+        if m.group().startswith((".", "!", "?")) and not _is_boundary(
+            text[start : m.start()], m.group()
+        ):
+            continue
+        _add(spans, text, start, cut)
+        start = cut
+    _add(spans, text, start, len(text))
+    return spans
+
+
+def _is_boundary(before: str, punct: str) -> bool:
+    if not punct.startswith("."):
+        return True
+    m = _TOKEN_BEFORE.search(before)
+    if m is None:
+        return True
+    token = m.group(1).lstrip('("“‘[')
+    low = token.lower()
+    if low in _ABBREVIATIONS:
+        return False
+    if len(token) == 1 and token.isupper():  # an initial: "J. Smith"
+        return False
+    # A list marker ("agenda: 1. Organizational matters") is not the end of a sentence.
+    return not (token.isdigit() and len(token) <= 2 and re.search(r"(^|[:;]\s*)\S+$", before))
+
+
+def _add(spans: list[Span], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if not stripped or not re.search(r"\w", stripped):
+        return
+    lead = len(chunk) - len(chunk.lstrip())
+    spans.append(Span(stripped, start + lead, start + lead + len(stripped)))
+
+
+@lru_cache(maxsize=4096)
+def terms(text: str) -> frozenset[str]:
+    """Stemmed content words, in the same vocabulary as the BM25 index."""
+    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in QUESTION_STOPWORDS)
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers, years, dates and symbols like '4/4' or '3,901' (normalised)."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that look like names (lower case), sentence starters excluded."""
+    out: set[str] = set()
+    for m in _CAPITALISED.finditer(text):
+        word = re.sub(r"[’']s$", "", m.group())
+        if word in _COMMON_CAPS or len(word) < 2:
+            continue
+        if re.search(r"(^|[.!?:]\s+|[\"“(]\s*)$", text[: m.start()]) and not word.isupper():
+            continue  # the first word of a sentence is capitalised whatever it is
+        out.add(word.lower())
+    return out
+
+
+_STOP_INITIALS = frozenset(["of", "the", "and", "on", "for", "in", "to", "a", "an"])
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` (lower case) names ``name``: as a word, a demonym's stem or an acronym.
+
+    'Chinese' matches 'China', 'Brazilian' 'Brazil', 'UK' 'United Kingdom',
+    'UPR' 'universal periodic review'.
+    """
+    if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+        return True
+    stem_ = re.sub(r"(ians?|ese|ish|ans?|is?)$", "", name)
+    if len(stem_) >= 4 and re.search(rf"(?<!\w){re.escape(stem_)}", text):
+        return True
+    if name.isalpha() and 2 <= len(name) <= 6:
+        words = [w for w in re.findall(r"[a-z]+", text) if w not in _STOP_INITIALS]
+        initials = "".join(w[0] for w in words)
+        return name in initials and _acronym_at_word_start(words, name)
+    return False
+
+
+def _acronym_at_word_start(words: list[str], acronym: str) -> bool:
+    n = len(acronym)
+    return any(
+        "".join(w[0] for w in words[i : i + n]) == acronym for i in range(len(words) - n + 1)
+    )
+
+
+def normalise(text: str) -> str:
+    """Lower case, single spaces, no thousands separators: for containment checks."""
+    return re.sub(r"\s+", " ", text.replace(",", "")).strip().lower()
