@@ -17,8 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[export]'
 	touch $@
 
+# llama-cpp-python compiles llama.cpp (about 6 min on 2 cores). GGML_NATIVE=OFF
+# builds for a portable x86-64 (AVX2) target: a native build used AMX
+# instructions this sandbox refuses ("Illegal instruction").
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[export,dev]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q -e '.[export,dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -37,6 +40,7 @@ lint: dev
 
 eval: dev
 	$(BIN)/python eval/retrieval.py
+	$(BIN)/python eval/answers.py
 
 bench: dev
 	$(BIN)/python eval/bench.py

@@ -223,7 +223,8 @@ def ask(question: str, doc: str | None, mode: str | None, as_json: bool) -> None
 
 
 _CHAT_HELP = """Commands: /sources (the paragraphs behind the last answer),
-/show LABEL (one verbatim), /doc ID (answer from one report; /doc all to reset), /reset (forget the conversation), /quit."""
+/show LABEL (one verbatim), /doc ID (answer from one report; /doc all to reset),
+/reset (forget the conversation), /quit."""
 
 
 @main.command()

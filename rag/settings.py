@@ -104,7 +104,7 @@ class AnswerSettings(BaseModel):
         "for the citation to count as verified (calibrated: eval/calibrate.py).",
     )
     min_coverage: float = Field(
-        0.15,
+        0.10,
         ge=0,
         le=1,
         description="Refuse when no retrieved paragraph covers this share of the question's "

@@ -114,7 +114,7 @@ def split_answer(answer: str) -> list[tuple[str, list[RawCitation]]]:
 def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD) -> Support:
     """Whether ``paragraph`` supports ``sentence`` (see the module docstring)."""
     para = normalise(paragraph)
-    keys = numbers(sentence) | names(sentence)
+    keys = numbers(sentence) | names(sentence, starters=True)
     missing = tuple(sorted(k for k in keys if not re.search(rf"(?<!\w){re.escape(k)}(?!\w)",
                                                                para)))
     words = terms(sentence)

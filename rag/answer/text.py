@@ -72,7 +72,9 @@ _ABBREVIATIONS = frozenset(
         "vs",
     ]
 )
-_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|\n+")
+# A sentence ends at . ! ? before a capital or digit, at a line break, and at the
+# "; 2. To ratify" between the numbered items of a run-on recommendations list.
+_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])|\n+|;(?=\s+\d{1,3}\.\s+[A-Z])")
 _TOKEN_BEFORE = re.compile(r"(\S+?)[.!?]*[\"”’')\]]*$")
 
 #: Words that carry no topic in a question ("What did China say about …").
@@ -291,7 +293,7 @@ def sentences(text: str) -> list[Span]:
     start = 0
     for m in _END.finditer(text):
         cut = m.end()
-        if m.group().startswith((".", "!", "?")) and not _is_boundary(
+        if m.group()[0] in ".!?" and not _is_boundary(
             text[start : m.start()], m.group()
         ):
             continue
@@ -314,7 +316,7 @@ def _is_boundary(before: str, punct: str) -> bool:
     if len(token) == 1 and token.isupper():  # an initial: "J. Smith"
         return False
     # A list marker ("agenda: 1. Organizational matters") is not the end of a sentence.
-    return not (token.isdigit() and len(token) <= 2 and re.search(r"(^|[:;]\s*)\S+$", before))
+    return not (token.isdigit() and len(token) <= 2 and re.search(r"(^\s*|[:;]\s*)\S+$", before))
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:
@@ -337,15 +339,20 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def names(text: str) -> set[str]:
-    """Capitalised words that look like names (lower case), sentence starters excluded."""
+def names(text: str, starters: bool = False) -> set[str]:
+    """Capitalised words that look like names (lower case).
+
+    A sentence's first word is capitalised whatever it is, so it counts only with
+    ``starters`` (right for answers, "Norway set up …"; wrong for questions, "Whose …").
+    """
     out: set[str] = set()
     for m in _CAPITALISED.finditer(text):
         word = re.sub(r"[’']s$", "", m.group())
         if word in _COMMON_CAPS or len(word) < 2:
             continue
-        if re.search(r"(^|[.!?:]\s+|[\"“(]\s*)$", text[: m.start()]) and not word.isupper():
-            continue  # the first word of a sentence is capitalised whatever it is
+        if (not starters and not word.isupper()
+                and re.search(r"(^|[.!?:]\s+|[\"“(]\s*)$", text[: m.start()])):
+            continue
         out.add(word.lower())
     return out
 

@@ -1,0 +1,184 @@
+"""Answer building blocks: sentences, citations, support checks, refusal rules, follow-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer import cite, clean_question, extractive, followup, refusal
+from rag.answer.prompts import PromptError, load_prompts
+from rag.answer.text import mentions, names, sentences
+from rag.errors import InputError
+from rag.settings import Settings
+from rag.types import Hit, Unit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def unit(label: str, text: str, doc: str = "d1", section: str = "") -> Unit:
+    return Unit(doc, label, "paragraph", section, text, 0, len(text), len(text.split()), 0)
+
+
+def hit(u: Unit, symbol: str | None = None) -> Hit:
+    return Hit(u, 1.0, symbol=symbol)
+
+
+CHINA = unit("10", "Ms. Qingtian Meng spoke about the efforts of China. Since 2009, the MPS has "
+             "set up a DNA database to identify victims. With 3,901 children found.")
+BRAZIL = unit("9", "Ms. Rafaella Mikos Passos spoke about Brazil’s efforts and the Public "
+              "Defender’s Office.")
+REC = Unit("d1", "Recommendation 6", "recommendation", "II. Recommendations",
+           "Member States should consider establishing a national DNA database.", 0, 60, 10, 1)
+
+
+def test_sentences_keep_abbreviations_initials_and_offsets() -> None:
+    text = 'Ms. Meng spoke (U.S. view). Mr. J. Smith said "Yes." Agenda: 1. Items; and more'
+    got = sentences(text)
+    assert [s.text for s in got] == ["Ms. Meng spoke (U.S. view).", 'Mr. J. Smith said "Yes."',
+                                     "Agenda: 1. Items; and more"]
+    assert all(text[s.start : s.end] == s.text for s in got)
+
+
+def test_sentences_split_numbered_list_items() -> None:
+    text = "recommendations: 1. To ratify (Spain); 2. To adopt a law (Chile)."
+    assert [s.text for s in sentences(text)][1] == "2. To adopt a law (Chile)."
+
+
+def test_names_skip_sentence_starters_and_match_demonyms_and_acronyms() -> None:
+    assert names("Whose idea was it? The Chinese panellist and the UK said so.") == {"chinese",
+                                                                                    "uk"}
+    assert mentions("china set up a database", "chinese")
+    assert mentions("the united kingdom of great britain", "uk")
+    assert mentions("its universal periodic review", "upr")
+    assert not mentions("the delegation of norway", "australia")
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("It did [¶10].", [("", "10")]),
+        ("It did [A/HRC/43/15 ¶121.4, ¶121.5].",
+         [("A/HRC/43/15", "121.4"), ("A/HRC/43/15", "121.5")]),
+        ("It did [Recommendation 6][¶10].", [("", "Recommendation 6"), ("", "10")]),
+        ("It did (¶10) [para 12] [paragraph 3].", [("", "10"), ("", "12"), ("", "3")]),
+        ("It did [sic] and [emphasis added].", []),
+    ],
+)
+def test_find_citations_reads_the_forms_models_write(
+    written: str, expected: list[tuple[str, str]]
+) -> None:
+    assert [(c.doc, c.label) for c in cite.find_citations(written)] == expected
+
+
+def test_marker_single_and_multi_document() -> None:
+    assert cite.marker("d1", "10", "A/X/1", multi_doc=False) == "[¶10]"
+    assert cite.marker("d1", "121.4", "A/HRC/43/15", multi_doc=True) == "[A/HRC/43/15 ¶121.4]"
+    assert cite.marker("d1", "Recommendation 6", None, multi_doc=True) == "[d1 Recommendation 6]"
+
+
+def test_support_needs_numbers_names_and_enough_words() -> None:
+    assert cite.support("The MPS set up a DNA database in 2009.", CHINA.text).ok
+    assert not cite.support("The MPS set up a DNA database in 2012.", CHINA.text).ok
+    assert cite.support("3901 children were found.", CHINA.text).ok  # thousands separator
+    assert not cite.support("Norway set up a DNA database.", CHINA.text).ok
+    assert not cite.support("Brazil’s public defender trains judges.", CHINA.text).ok
+
+
+def test_verify_drops_unretrieved_repairs_wrong_and_flags_unsupported() -> None:
+    hits = [hit(CHINA), hit(BRAZIL)]
+    answer = ("China set up a DNA database in 2009 [¶9]. Brazil’s Public Defender’s Office "
+              "was discussed [¶77]. The moon is made of cheese [¶10].")
+    sents = cite.verify(cite.parse(answer, hits), hits)
+    assert [u.label for u in sents[0].cites] == ["10"] and sents[0].verified  # repaired
+    assert sents[1].dropped == ["77"] and [u.label for u in sents[1].cites] == ["9"]
+    assert not sents[2].verified
+    text, citations = cite.render(sents, {"d1": None})
+    assert text.startswith("China set up a DNA database in 2009 [¶10].")
+    assert [(c.label, c.verified) for c in citations] == [("10", False), ("9", True)]
+    assert cite.supported_share(sents) == pytest.approx(2 / 3)
+
+
+def test_render_names_documents_when_an_answer_cites_several() -> None:
+    other = unit("121.4", "Slovenia accepted the recommendation on DNA.", doc="d2")
+    sents = [cite.Sentence("A.", [CHINA]), cite.Sentence("B.", [other])]
+    text, _ = cite.render(sents, {"d1": None, "d2": "A/HRC/43/15"})
+    assert text == "A [d1 ¶10]. B [A/HRC/43/15 ¶121.4]."
+
+
+def test_extractive_answer_covers_the_question_from_two_sentences() -> None:
+    idf = {"china": 3.0, "dna": 3.0, "databas": 2.0}
+    sents = extractive.compose("What did China say about DNA databases?",
+                               [hit(CHINA), hit(BRAZIL)], lambda t: idf.get(t, 1.0))
+    assert [s.text for s in sents] == [
+        "Ms. Qingtian Meng spoke about the efforts of China.",
+        "Since 2009, the MPS has set up a DNA database to identify victims.",
+    ]
+    assert all(s.cites == [CHINA] for s in sents)
+
+
+def test_list_questions_get_longer_answers() -> None:
+    assert extractive.is_list_question("Which recommendations concern the media?")
+    assert not extractive.is_list_question("What did China say?")
+
+
+def test_refusal_rules() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    hits = [hit(CHINA), hit(BRAZIL), hit(REC)]
+    assert not refusal.decide("What did China say about DNA databases?", hits, idf, 0.3).refuse
+    no_name = refusal.decide("What did Norway say about DNA databases?", hits, idf, 0.3)
+    assert no_name.refuse and "norway" in no_name.reason
+    assert refusal.decide("How many victims did Brazil identify?", hits, idf, 0.3).refuse
+    no_number = refusal.decide("How many victims did Brazil identify?", [hit(BRAZIL)], idf, 0.3)
+    assert "number" in no_number.reason
+    assert not refusal.decide("How many children were found by China?", hits, idf, 0.3).refuse
+    assert refusal.decide("When did Brazil sign it?", hits, idf, 0.0).refuse
+    assert refusal.decide("What did China say?", [], idf, 0.0).refuse
+
+
+def test_follow_ups_are_rewritten_by_rules() -> None:
+    prev = ["What did China say about DNA databases?"]
+    assert followup.condense_rules("and what did Brazil say?", prev) == \
+        "What did Brazil say about DNA databases?"
+    assert followup.condense_rules("What about Brazil?", prev) == \
+        "What did Brazil say about DNA databases?"
+    assert followup.condense_rules("what about facial recognition?", prev) == \
+        "What did China say about facial recognition?"
+    assert "DNA databases" in followup.condense_rules("What did they recommend?", prev)
+    standalone = "What did South Africa say about data collection?"
+    assert followup.condense_rules(standalone, prev) == standalone
+    assert followup.condense_rules("and Brazil?", []) == "and Brazil?"
+
+
+def test_clean_question() -> None:
+    with pytest.raises(InputError):
+        clean_question(" \t\n ", 100)
+    with pytest.raises(InputError):
+        clean_question("🙂🙂", 100)
+    text, notes = clean_question("What\x00 did\x1b China say? " + "x " * 100, 40)
+    assert text.startswith("What did China say?") and len(text) <= 40 and notes
+
+
+def test_repository_prompts_load(tmp_path: Path) -> None:
+    prompts = load_prompts(ROOT / "prompts")
+    assert "{cannot_answer}" in prompts.system and "{context}" in prompts.answer
+    for name in ("system", "answer", "condense"):
+        (tmp_path / f"{name}.md").write_text((ROOT / "prompts" / f"{name}.md").read_text())
+    (tmp_path / "answer.md").write_text("Paragraphs: {contxt}\nQuestion: {question}")
+    with pytest.raises(PromptError, match="contxt"):
+        load_prompts(tmp_path)
+
+
+def test_llm_settings_read_flat_and_openai_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://openai.example/v1")
+    monkeypatch.setenv("RAG_LLM_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("RAG_LLM_MODEL", "smollm2")
+    s = Settings()
+    assert s.llm.base_url == "http://127.0.0.1:1/v1"  # reportbot's own variable wins
+    assert s.llm.model == "smollm2" and s.llm.api_key is not None
+    assert s.answer_mode == "llm"
+    monkeypatch.setenv("RAG_ANSWER__MODE", "extractive")
+    assert Settings().answer_mode == "extractive"
