@@ -106,7 +106,7 @@ def test_llm_answer_is_checked_repaired_and_rendered(answerer: Answerer) -> None
     assert a.mode == "llm" and len(tokens) > 3
     assert a.answer == ("China set up a DNA database in 2009 [¶10]. "
                         "It found 3,901 missing children [¶10].")
-    assert any("not retrieved: 99" in n for n in a.notes)
+    assert any("not retrieved" in n and "99" in n for n in a.notes), a.notes
     system = answerer._chat.seen[0][0]["content"]  # type: ignore[attr-defined]
     assert CANNOT_ANSWER in system and "[¶10]" in answerer._chat.seen[0][1]["content"]  # type: ignore[attr-defined]
 
