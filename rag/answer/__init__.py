@@ -8,7 +8,6 @@ in one citation style.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 import unicodedata
@@ -212,7 +211,3 @@ def _is_refusal(reply: str) -> bool:
     norm = re.sub(r"\W+", " ", reply).strip().lower()
     phrase = re.sub(r"\W+", " ", CANNOT_ANSWER).strip().lower()
     return norm.startswith(phrase) or (len(norm) < 2 * len(phrase) and phrase in norm)
-
-
-def max_idf(n_units: int) -> float:
-    return math.log(1.0 + (n_units + 0.5) / 0.5)

@@ -39,17 +39,6 @@ class Candidate:
     terms: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class Relevance:
-    """How well the retrieved paragraphs cover the question: the refusal decision's inputs."""
-
-    coverage: float  # best share of the question's idf weight one paragraph covers
-    sentence_coverage: float  # the same for the best single sentence
-    similarity: float  # dense cosine of the question to the best hit
-    unseen: float  # share of question weight in words no indexed paragraph has
-    missing_names: tuple[str, ...]  # names in the question no retrieved paragraph has
-
-
 def is_list_question(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
@@ -128,24 +117,3 @@ def compose(
         first_pick.setdefault(c.hit_rank, n)
     chosen.sort(key=lambda c: (first_pick[c.hit_rank], c.index))
     return [Sentence(c.text, [hits[c.hit_rank].unit]) for c in chosen]
-
-
-def relevance(
-    question: str, hits: Sequence[Hit], idf: Callable[[str], float], max_idf: float
-) -> Relevance:
-    """Coverage, similarity and unseen-word signals for the refusal decision."""
-    from rag.answer.text import names
-
-    weights = _weights(question, idf)
-    total = sum(weights.values())
-    unit_terms = [terms(h.unit.text + " " + h.unit.section) for h in hits]
-    coverage = max((_cover(weights, t, total) for t in unit_terms), default=0.0)
-    sent_cover = max(
-        (_cover(weights, terms(s.text), total) for h in hits for s in sentences(h.unit.text)),
-        default=0.0,
-    )
-    unseen = sum(w for w in weights.values() if w >= max_idf - 1e-9) / total if total else 1.0
-    text = " ".join(h.unit.text + " " + h.unit.section for h in hits).lower()
-    missing = tuple(sorted(n for n in names(question) if not re.search(rf"\b{re.escape(n)}", text)))
-    sims = [h.similarity for h in hits if h.similarity is not None]
-    return Relevance(coverage, sent_cover, max(sims, default=0.0), unseen, missing)
