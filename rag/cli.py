@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from rag.errors import RagError
+from rag.errors import InputError, RagError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -308,6 +308,171 @@ def _doc_for_label(last: Any, label: str) -> str | None:
         if h.unit.label.lower() == label.lower():
             return str(h.unit.doc)
     return str(last.retrieved[0].unit.doc) if last.retrieved else None
+
+
+@main.command("eval")
+@click.argument("datasets", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dataset", "more", multiple=True, type=click.Path(path_type=Path),
+              help="A question set (JSON Lines); repeatable. Default: eval/questions/*.jsonl.")
+@click.option("--mode", type=click.Choice(["extractive", "llm"]), help="Answer mode.")
+@click.option("--scope", type=click.Choice(["doc", "whole"]), default="doc", show_default=True,
+              help="doc: search each question's own report; whole: the whole index.")
+@click.option("--corpus", "corpus_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Where to find documents the index lacks (default: corpus/, ../shared/corpus).")
+@click.option("--limit", type=int, help="Only the first N questions of each set.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write one JSON line per question.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path),
+              help="Write report.md and PNG charts into this folder.")
+@click.option("--baseline", is_flag=True,
+              help="Also run the LangChain tutorial pipeline and compare fact-hit@4.")
+@click.option("--gate", type=click.Path(path_type=Path),
+              help="Fail (exit 3) when a metric falls below its threshold in this file.")
+@click.option("--save-thresholds", type=click.Path(path_type=Path),
+              help="Write a thresholds file set just below this run's values.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics object as JSON.")
+@friendly
+def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | None, scope: str,
+             corpus_dirs: tuple[Path, ...], limit: int | None, out: Path | None,
+             report_dir: Path | None, baseline: bool, gate: Path | None,
+             save_thresholds: Path | None, as_json: bool) -> None:
+    """Measure citation accuracy on question sets: retrieval, citations, facts, refusals."""
+    from rag.evaluation import gate as gates
+    from rag.evaluation.runner import evaluate as run_eval
+    from rag.evaluation.runner import load_datasets
+    from rag.settings import PROJECT_ROOT
+
+    settings = _settings()
+    files = list(datasets) + list(more) or sorted((PROJECT_ROOT / "eval/questions").glob("*.jsonl"))
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"no question set at {f}")
+    sets = load_datasets(files)
+    if limit is not None:
+        sets = {k: v[:limit] for k, v in sets.items()}
+    spec = gates.load(gate) if gate else None
+    dirs = list(corpus_dirs) or [settings.corpus_dir, PROJECT_ROOT.parent / "shared" / "corpus"]
+    answerer = _answerer()
+    if spec is not None:
+        gates.check_setup(spec, answerer.resolve_mode(mode), scope)
+    console = _console()
+    progress = None
+    bar = None
+    if not as_json and sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        bar = Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(),
+                       transient=True)
+        bar.start()
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+    try:
+        run = run_eval(answerer, sets, mode=mode, scope=scope,  # type: ignore[arg-type]
+                       corpus_dirs=dirs, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if not run.records:
+        raise InputError("none of the questions' documents could be found; "
+                         "pass --corpus DIR or ingest them first")
+    if baseline:
+        _run_baseline(run, answerer, dirs, None if as_json else console)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as fh:
+            for r in run.records.values():
+                fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+    report_path = None
+    if report_dir:
+        from rag.evaluation import report
+
+        report_path = report.write(run, report_dir)
+    if save_thresholds:
+        save_thresholds.write_text(json.dumps(gates.propose(run), indent=2) + "\n",
+                                   encoding="utf-8")
+    failures: list[str] = []
+    if spec is not None:
+        failures, absent = gates.check(run, spec)
+    if as_json:
+        data = run.to_dict()
+        if spec is not None:
+            data["gate"] = {"file": str(gate), "failures": failures, "not_covered": absent}
+        _emit_json(data)
+    else:
+        _print_eval(run, console)
+        if out:
+            console.print(f"answers: {out}")
+        if report_path:
+            console.print(f"report: {report_path}")
+        if save_thresholds:
+            console.print(f"thresholds: {save_thresholds}")
+        if spec is not None:
+            for g in absent:
+                console.print(f"[yellow]gate:[/yellow] {g} not covered by this run (skipped)")
+            console.print("[green]gate: passed[/green]" if not failures else
+                          "[red]gate: failed[/red]\n  " + "\n  ".join(failures))
+    if failures:
+        sys.exit(3)
+
+
+def _run_baseline(run: Any, answerer: Any, dirs: list[Path], console: Any) -> None:
+    """fact-hit@4 for us and for the LangChain tutorial pipeline, into ``run.baseline``."""
+    from rag.evaluation import baseline
+    from rag.evaluation.runner import find_document
+
+    questions = [q for _, q in run.questions()]
+    files = [p for d in sorted({q.doc for q in questions})
+             if (p := find_document(d, dirs)) is not None and p.suffix in (".txt", ".md")]
+    names = {p.stem for p in files}
+    questions = [q for q in questions if q.doc in names]
+    index = answerer.index
+    ours = {}
+    for q in questions:
+        if q.answerable and q.facts:
+            top = run.records[q.id].retrieved[: baseline.TOP]
+            ours[q.id] = baseline.fact_hit(q, [index.unit(h["doc"], h["label"])[1].text
+                                               for h in top])
+    note = console.print if console is not None else None
+    theirs = baseline.langchain_tutorial(files, questions, run.scope == "doc", note)
+    both = baseline.compare(ours, theirs)
+    run.baseline = {"n": both["reportbot"].n, "fact_hit@4": {k: m._asdict() for k, m in
+                                                              both.items()}}
+
+
+def _print_eval(run: Any, console: Any) -> None:
+    from rich.table import Table
+
+    from rag.evaluation import report
+    from rag.evaluation.metrics import Metric, label
+
+    groups = report.summary_groups(run)
+    table = Table(title=f"mode {run.mode}, scope {run.scope}, "
+                        f"{len(run.records)} questions (95 % CI)")
+    table.add_column("metric")
+    for g in groups:
+        table.add_column(g, justify="right")
+    for name in report.SUMMARY:
+        table.add_row(label(name), *[report.fmt(run.metrics[g].get(name), report.is_pct(name))
+                                     for g in groups])
+    console.print(table)
+    per = Table(title="per document")
+    per.add_column("document")
+    per.add_column("n", justify="right")
+    for name in report.PER_DOC:
+        per.add_column(label(name).split(" (")[0], justify="right")
+    for g, ms in run.metrics.items():
+        if g.startswith("doc:"):
+            n = sum(1 for _, q in run.questions() if q.doc == g[4:])
+            per.add_row(report.short_doc(g[4:]), str(n),
+                        *[report.fmt(ms.get(k)).split(" [")[0] for k in report.PER_DOC])
+    console.print(per)
+    if run.skipped:
+        console.print("[yellow]skipped[/yellow] (document not found): "
+                      + ", ".join(f"{d} ({n})" for d, n in run.skipped.items()))
+    if run.baseline:
+        for name, m in run.baseline["fact_hit@4"].items():
+            console.print(f"fact-hit@4  {name:20s} {report.fmt(Metric(**m))}")
 
 
 @main.command()

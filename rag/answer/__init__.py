@@ -89,8 +89,13 @@ class Answerer:
         mode: str | None = None,
         history: Sequence[str] = (),
         on_token: Callable[[str], None] | None = None,
+        hits: Sequence[Hit] | None = None,
     ) -> Answer:
-        """Answer ``question``; ``history`` holds the earlier (standalone) questions of a chat."""
+        """Answer ``question``; ``history`` holds the earlier (standalone) questions of a chat.
+
+        ``hits``: an already-run search for this question (the evaluation scores a
+        top 10 and answers from its top k); the answer reads its first ``answer.k``.
+        """
         started = time.perf_counter()
         chosen = self.resolve_mode(mode)
         text, notes = clean_question(question, self.settings.answer.max_question_chars)
@@ -98,8 +103,10 @@ class Answerer:
             self.prompts  # noqa: B018 - a broken template fails before any work is done
         standalone = self.condense(text, history, chosen, notes)
 
-        hits = search(self.index, Query(standalone, self.settings.answer.k, doc),
-                      self.settings.retrieval)
+        k = self.settings.answer.k
+        if hits is None or standalone != text:
+            hits = search(self.index, Query(standalone, k, doc), self.settings.retrieval)
+        hits = list(hits[:k])
         retrieved_at = time.perf_counter()
         snap = self.index.snapshot()
         symbols = {d: info.symbol for d, info in snap.docs.items()}

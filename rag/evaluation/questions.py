@@ -1,4 +1,4 @@
-"""Question sets and retrieval metrics.
+"""Question sets: loading, checking, and the rank-based retrieval metrics.
 
 A question set is JSON Lines: ``{"id", "question", "doc", "gold": [labels],
 "facts": [strings], "answerable"}``. ``gold`` labels are the report's own
@@ -74,6 +74,23 @@ def check_questions(questions: Sequence[Question], docs: Mapping[str, Document])
             if _norm(fact) not in gold_text:
                 problems.append(f"{q.id}: fact {fact!r} is in none of its gold paragraphs")
     return problems
+
+
+def longest_shared_phrase(question: str, text: str) -> int:
+    """Length in words of the longest word sequence the question copies from ``text``.
+
+    The sets are meant to paraphrase: a question that copies a long phrase tests
+    string matching, not retrieval.
+    """
+    q = re.findall(r"\w+", question.lower())
+    t = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+    best = 0
+    for i in range(len(q)):
+        n = best + 1
+        while i + n <= len(q) and f" {' '.join(q[i:i + n])} " in t:
+            best = n
+            n += 1
+    return best
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,201 @@
+"""Scoring: one answered question → its scores; many → metrics with bootstrap intervals.
+
+Everything here reads only a :class:`Record` (what ``reportbot eval --out``
+writes) and the :class:`Question`, so anyone can re-score a saved run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from rag.evaluation.questions import Question, first_hit_rank
+
+
+@dataclass(slots=True)
+class CitedLabel:
+    doc: str
+    label: str
+    supports: bool  # the offline support check passes for this paragraph and its sentence
+
+
+@dataclass(slots=True)
+class SentenceCheck:
+    text: str
+    citations: list[CitedLabel]
+    supported: bool  # its cited paragraphs, together, support it
+
+
+@dataclass(slots=True)
+class Record:
+    """One answered question: the ``--out`` line."""
+
+    id: str
+    question: str
+    doc: str
+    answer: str
+    refused: bool
+    citations: list[dict[str, str]]  # [{"doc", "label"}] in order of first citation
+    retrieved: list[dict[str, str]]  # top 10, best first
+    latency_ms: float
+    mode: str = "extractive"
+    sentences: list[SentenceCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> Record:
+        sents = [SentenceCheck(s["text"], [CitedLabel(**c) for c in s["citations"]],
+                               s["supported"]) for s in row.get("sentences", [])]
+        return cls(row["id"], row["question"], row["doc"], row["answer"], row["refused"],
+                   row["citations"], row["retrieved"], row["latency_ms"],
+                   row.get("mode", "extractive"), sents, row.get("notes", []))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def fact_found(fact: str, answer: str) -> bool:
+    """Case- and whitespace-insensitive containment."""
+    return _norm(fact) in _norm(answer)
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """One question's scores; None where a metric does not apply to it."""
+
+    answerable: bool
+    rank: int | None  # 1-based rank of the first gold paragraph in the top 10
+    gold_hit: float | None
+    citation_precision: float | None
+    citation_recall: float | None
+    sentence_support: float | None
+    fact_recall: float | None
+    refused: bool
+    latency_ms: float
+
+
+def score(q: Question, r: Record) -> Scores:
+    """Score one answer against its question's gold labels and facts."""
+    gold = {(q.doc, g) for g in q.gold}
+    cited = [(c["doc"], c["label"]) for c in r.citations]
+    rank = first_hit_rank([(h["doc"], h["label"]) in gold for h in r.retrieved[:10]])
+    if not q.answerable:
+        return Scores(False, None, None, None, None, None, None, r.refused, r.latency_ms)
+    precision = support = None
+    if cited:
+        good = {(c.doc, c.label) for s in r.sentences for c in s.citations if c.supports}
+        precision = sum(1 for c in cited if c in gold or c in good) / len(cited)
+    if r.sentences and not r.refused:
+        support = sum(s.supported for s in r.sentences) / len(r.sentences)
+    facts = (sum(fact_found(f, r.answer) for f in q.facts) / len(q.facts)
+             if q.facts and not r.refused else (0.0 if q.facts else None))
+    return Scores(
+        True, rank,
+        gold_hit=float(bool(set(cited) & gold)),
+        citation_precision=precision,
+        citation_recall=len(set(cited) & gold) / len(gold),
+        sentence_support=support,
+        fact_recall=facts,
+        refused=r.refused,
+        latency_ms=r.latency_ms,
+    )
+
+
+class Metric(NamedTuple):
+    value: float
+    low: float  # 95 % bootstrap interval
+    high: float
+    n: int
+
+
+# name → (label, how to get the per-question values). Order = display order.
+Extract = Callable[[Sequence[Scores]], list[float]]
+
+
+def _ans(f: Callable[[Scores], float | None]) -> Extract:
+    return lambda ss: [v for s in ss if s.answerable and (v := f(s)) is not None]
+
+
+METRICS: dict[str, tuple[str, Extract]] = {
+    "recall@1": ("retrieval recall@1",
+                 _ans(lambda s: float(s.rank is not None and s.rank <= 1))),
+    "recall@5": ("retrieval recall@5",
+                 _ans(lambda s: float(s.rank is not None and s.rank <= 5))),
+    "mrr@10": ("retrieval MRR@10", _ans(lambda s: 1 / s.rank if s.rank else 0.0)),
+    "gold_hit": ("gold-hit (≥1 gold paragraph cited)", _ans(lambda s: s.gold_hit)),
+    "citation_precision": ("citation precision", _ans(lambda s: s.citation_precision)),
+    "citation_recall": ("citation recall", _ans(lambda s: s.citation_recall)),
+    "sentence_support": ("sentence support (ALCE-style)", _ans(lambda s: s.sentence_support)),
+    "fact_recall": ("fact recall (correctness)", _ans(lambda s: s.fact_recall)),
+    "refusal_accuracy": ("unanswerable refused",
+                         lambda ss: [float(s.refused) for s in ss if not s.answerable]),
+    "false_refusals": ("answerable refused (false refusals)",
+                       _ans(lambda s: float(s.refused))),
+}
+LATENCY = ("latency_p50_ms", "latency_p95_ms")
+
+
+def bootstrap(values: Sequence[float], stat: Callable[[np.ndarray], float] = np.mean,
+              rounds: int = 1000, seed: int = 0) -> Metric:
+    """The statistic with a 95 % percentile bootstrap interval (questions resampled)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return Metric(float("nan"), float("nan"), float("nan"), 0)
+    rng = np.random.default_rng(seed)
+    samples = arr[rng.integers(0, arr.size, size=(rounds, arr.size))]
+    stats = np.array([stat(s) for s in samples]) if stat is not np.mean else samples.mean(1)
+    low, high = np.percentile(stats, [2.5, 97.5])
+    return Metric(float(stat(arr)), float(low), float(high), int(arr.size))
+
+
+def _p(q: float) -> Callable[[np.ndarray], float]:
+    return lambda a: float(np.percentile(a, q))
+
+
+def aggregate(scores: Sequence[Scores], rounds: int = 1000) -> dict[str, Metric]:
+    """Every metric over these questions, with its interval; empty metrics are left out."""
+    out: dict[str, Metric] = {}
+    for name, (_, extract) in METRICS.items():
+        values = extract(scores)
+        if values:
+            out[name] = bootstrap(values, rounds=rounds)
+    lat = [s.latency_ms for s in scores]
+    if lat:
+        out["latency_p50_ms"] = bootstrap(lat, _p(50), rounds=rounds)
+        out["latency_p95_ms"] = bootstrap(lat, _p(95), rounds=rounds)
+    return out
+
+
+def label(name: str) -> str:
+    if name in METRICS:
+        return METRICS[name][0]
+    return {"latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)"}[name]
+
+
+def groups(questions: Iterable[tuple[str, Question]]) -> dict[str, list[str]]:
+    """Group names → question ids: "all", "set:NAME" per dataset file, "doc:ID" per document."""
+    out: dict[str, list[str]] = {"all": []}
+    for dataset, q in questions:
+        out["all"].append(q.id)
+        out.setdefault(f"set:{dataset}", []).append(q.id)
+        out.setdefault(f"doc:{q.doc}", []).append(q.id)
+    return out
+
+
+def badness(q: Question, s: Scores) -> float:
+    """How wrong an answer is, for picking the worst questions to show (higher = worse)."""
+    if not q.answerable:
+        return 0.0 if s.refused else 2.0
+    if s.refused:
+        return 3.0
+    return ((1 - (s.gold_hit or 0)) * 2 + (1 - (s.fact_recall if s.fact_recall is not None
+                                                else 1))
+            + (1 - (s.citation_precision or 0)) * 0.5)
