@@ -60,8 +60,12 @@ def compose(
     rank_prior: float = 0.15,
     min_gain: float = 0.12,
     anchor: bool = True,
+    type_bonus: float = 0.15,
 ) -> list[Sentence]:
     """Pick up to ``max_sentences`` sentences from ``hits`` that answer ``question``."""
+    from rag.answer.refusal import counts_asked, expected_type, has_type
+
+    kind = expected_type(question)
     weights = _weights(question, idf)
     total = sum(weights.values())
     cands: list[Candidate] = []
@@ -72,8 +76,15 @@ def compose(
         return []
     unit_cover = [_cover(weights, terms(h.unit.text), total) for h in hits]
 
+    # "How many …" wants a number and "when …" a date: a sentence that has one is
+    # likelier to be the answer than one that only repeats the question's words.
+    # A number right before the counted noun ("Five meetings") is better still.
+    typed = {c: (kind is not None and has_type(kind, c.text, question))
+             + (kind == "number" and counts_asked(question, c.text)) for c in cands}
+
     def prior(c: Candidate) -> float:
-        return rank_prior / (1 + c.hit_rank) + 0.5 * unit_cover[c.hit_rank] * rank_prior
+        return (rank_prior / (1 + c.hit_rank) + 0.5 * unit_cover[c.hit_rank] * rank_prior
+                + type_bonus * typed[c])
 
     if list_q := is_list_question(question):
         max_sentences = max(max_sentences, 6)

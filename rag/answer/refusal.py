@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.answer.text import mentions, names, numbers, terms
+from rag.index.lexical import stem
 from rag.types import Hit
 
 #: The one phrase used by the prompts, the code and the evaluation for "not in the reports".
@@ -41,6 +42,28 @@ _WORD_NUMBER = re.compile(
 )
 
 
+_COUNTED = re.compile(r"\bhow many (\w+)(?: (\w+))?", re.I)
+_COUNT = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+          r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
+
+
+def counts_asked(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` puts a number right before what "how many …" counts.
+
+    "How many meetings were held?" is answered by "Five meetings were held", not
+    by a sentence that merely has dates in it.
+    """
+    m = _COUNTED.search(question)
+    if not m:
+        return False
+    nouns = [w for w in m.groups() if w]
+    stems = {stem(w.lower()) for w in nouns}
+    for found in re.finditer(_COUNT + r"((?:\s+[\w-]+){1,3})", sentence, re.I):
+        if any(stem(w.lower()) in stems for w in found.group(1).split()):
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     refuse: bool
@@ -57,7 +80,7 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def _has_type(kind: str, answer: str, question: str) -> bool:
+def has_type(kind: str, answer: str, question: str) -> bool:
     if kind == "number":
         fresh = numbers(answer) - numbers(question)
         return bool(fresh) or bool(_WORD_NUMBER.search(answer))
@@ -95,7 +118,7 @@ def decide(
         missing = [n for n in sorted(asked) if not mentions(evidence, n)]
         if missing:
             reason = f"no paragraph names {', '.join(missing)}"
-        elif kind is not None and not _has_type(kind, h.unit.text, question):
+        elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
         elif coverage < min_coverage:
             reason = f"coverage {coverage:.2f} below {min_coverage:.2f}"
