@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # builds for a portable x86-64 (AVX2) target: a native build used AMX
 # instructions this sandbox refuses ("Illegal instruction").
 $(VENV)/.installed-dev: $(VENV)/.installed
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q -e '.[export,dev]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q -e '.[export,eval,dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,9 +38,12 @@ lint: dev
 	$(BIN)/ruff check rag bot eval tests
 	$(BIN)/mypy
 
+# Citation accuracy on every question set (report in eval/report/), then the
+# retrieval comparison with the LangChain tutorial pipeline.
 eval: dev
+	$(BIN)/reportbot eval --report eval/report --out eval/report/answers.jsonl --baseline \
+		--gate eval/thresholds.json
 	$(BIN)/python eval/retrieval.py
-	$(BIN)/python eval/answers.py
 
 bench: dev
 	$(BIN)/python eval/bench.py

@@ -70,20 +70,28 @@ def check(run: EvalRun, spec: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def propose(run: EvalRun, margin: float = 0.02) -> dict[str, Any]:
-    """A thresholds file for this run: each gated metric set ``margin`` past its value."""
+    """A thresholds file for this run: each gated metric just past its measured value.
+
+    The slack is ``margin`` or one question's worth, whichever is larger, so a
+    single answer that flips on another CPU's float rounding does not fail CI.
+    """
     groups = [g for g in run.metrics if g == "all" or g.startswith("set:")]
     thresholds: dict[str, dict[str, float]] = {}
     measured: dict[str, dict[str, float]] = {}
     for g in groups:
         ms = {k: m for k, m in run.metrics[g].items() if k in GATED}
         measured[g] = {k: round(m.value, 4) for k, m in ms.items()}
-        thresholds[g] = {
-            k: (min(1.0, math.ceil((m.value + margin) * 100) / 100) if k in LOWER_IS_BETTER
-                else max(0.0, math.floor((m.value - margin) * 100) / 100))
-            for k, m in ms.items()
-        }
+        thresholds[g] = {}
+        for k, m in ms.items():
+            slack = max(margin, 1 / m.n)
+            thresholds[g][k] = (
+                min(1.0, math.ceil(round((m.value + slack) * 100, 6)) / 100)
+                if k in LOWER_IS_BETTER
+                else max(0.0, math.floor(round((m.value - slack) * 100, 6)) / 100))
     return {
         "measured_on": date.today().isoformat(),
+        "how": "reportbot eval --save-thresholds eval/thresholds.json (all sets, "
+               f"mode {run.mode}, scope {run.scope})",
         "mode": run.mode,
         "scope": run.scope,
         "questions": {k: len(v) for k, v in run.datasets.items()},

