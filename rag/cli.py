@@ -476,6 +476,68 @@ def _print_eval(run: Any, console: Any) -> None:
 
 
 @main.command()
+@click.option("--webhook", "webhook_url", metavar="URL",
+              help="Webhook mode: Telegram posts updates to URL (default: long polling).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every update handled.")
+@friendly
+def bot(webhook_url: str | None, verbose: bool) -> None:
+    """Run the Telegram bot (RAG_TELEGRAM_TOKEN; RAG_TELEGRAM_BASE_URL for a local Bot API)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call otherwise
+    from bot import run as run_bot
+
+    run_bot(_settings(), webhook_url)
+
+
+@main.command()
+@click.option("--unanswered", is_flag=True, help="Only refused or disliked (👎) answers.")
+@click.option("--denied", is_flag=True, help="Refused access attempts instead of answers.")
+@click.option("-n", "--limit", default=50, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@friendly
+def logs(unanswered: bool, denied: bool, limit: int, as_json: bool) -> None:
+    """What delegates asked the bot: answers, refusals, 👍/👎 (what to improve)."""
+    from rich.markup import escape
+
+    from bot.state import BotState
+
+    settings = _settings()
+    if not settings.bot_db_path.exists():
+        raise InputError(f"no bot log at {settings.bot_db_path}: the bot has not run "
+                         "with this RAG_HOME")
+    state = BotState(settings.bot_db_path)
+    if denied:
+        rows = state.denied()[:limit]
+        if as_json:
+            _emit_json([{"who": r.who, "attempts": r.attempts,
+                         "last": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.last))}
+                        for r in rows])
+            return
+        for r in rows:
+            click.echo(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(r.last))}  "
+                       f"{r.attempts:4d}×  {r.who}")
+        return
+    answers = state.answers(unanswered=unanswered, limit=limit)
+    if as_json:
+        _emit_json([a.to_dict() for a in answers])
+        return
+    console = _console()
+    if not answers:
+        console.print("No refused or disliked answers." if unanswered else "Nothing logged yet.")
+    for a in answers:
+        when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(a.at))
+        who = f"@{a.username}" if a.username else str(a.user_id or "?")
+        status = ("[red]refused[/red]" if a.refused else
+                  escape(", ".join(c["label"] for c in a.citations) or "no citations"))
+        vote = {1: " 👍", -1: " 👎"}.get((a.feedback > 0) - (a.feedback < 0), "")
+        console.print(f"[dim]{when}[/dim] {escape(who)}: [bold]{escape(a.question)}[/bold] → "
+                      f"{status}{vote}")
+
+
+@main.command()
 @click.argument("doc")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @friendly

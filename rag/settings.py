@@ -153,17 +153,62 @@ class LLMSettings(BaseModel):
         return self.base_url is not None or self.api_key is not None
 
 
-class _FlatLLMAliases(PydanticBaseSettingsSource):
-    """``RAG_LLM_MODEL`` (and OpenAI's own variables) as the nested ``llm`` group.
+class TelegramSettings(BaseModel):
+    """The Telegram bot (``reportbot bot``)."""
 
-    The nested form ``RAG_LLM__MODEL`` also works and wins; the OpenAI
+    token: SecretStr | None = Field(
+        None, description="Bot token from @BotFather (RAG_TELEGRAM_TOKEN).")
+    base_url: str | None = Field(
+        None, description="Bot API base URL, token appended (RAG_TELEGRAM_BASE_URL), e.g. "
+        "http://127.0.0.1:8081/bot for a self-hosted Bot API server. Unset: Telegram's.")
+    allowed: list[str] = Field(
+        default_factory=list, description="Who may use the bot (RAG_TELEGRAM_ALLOWED, comma-"
+        "separated): user ids, @usernames, chat ids. Empty: everyone.")
+    group_mode: Literal["mention", "all"] = Field(
+        "mention", description="In groups, answer only when mentioned, replied to or sent "
+        "/ask (mention), or every message (all).")
+    rate_limit: int = Field(
+        8, ge=1, description="Questions one user may ask per minute.")
+    history_turns: int = Field(
+        4, ge=0, description="Earlier questions of a chat used to understand a follow-up.")
+    poll_timeout: int = Field(
+        10, ge=0, description="Long-polling timeout (seconds) of getUpdates.")
+    stream_interval: float = Field(
+        1.5, gt=0, description="LLM mode: seconds between edits of the streamed message "
+        "(Telegram allows about one edit a second per chat).")
+    max_retries: int = Field(
+        3, ge=0, description="Retries of a Bot API call after a 429 (RetryAfter) or a "
+        "network error, with back-off.")
+    webhook_listen: str = Field(
+        "0.0.0.0", description="Webhook mode: the address the bot's HTTP server listens on.")
+    webhook_port: int = Field(8443, description="Webhook mode: its port.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Webhook mode: the secret Telegram sends back in a header "
+        "(default: derived from the token).")
+
+
+def _split_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+class _FlatAliases(PydanticBaseSettingsSource):
+    """Flat names for nested groups: ``RAG_LLM_MODEL``, ``RAG_TELEGRAM_TOKEN`` and the like.
+
+    The nested form (``RAG_LLM__MODEL``) also works and wins; OpenAI's own
     variables come last so a reportbot-specific setting always overrides them.
     """
 
-    _NAMES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "base_url": ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"),
-        "model": ("RAG_LLM_MODEL",),
-        "api_key": ("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
+    _NAMES: ClassVar[dict[str, dict[str, tuple[str, ...]]]] = {
+        "llm": {
+            "base_url": ("RAG_LLM_BASE_URL", "OPENAI_BASE_URL"),
+            "model": ("RAG_LLM_MODEL",),
+            "api_key": ("RAG_LLM_API_KEY", "OPENAI_API_KEY"),
+        },
+        "telegram": {
+            "token": ("RAG_TELEGRAM_TOKEN",),
+            "base_url": ("RAG_TELEGRAM_BASE_URL",),
+            "allowed": ("RAG_TELEGRAM_ALLOWED",),
+        },
     }
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
@@ -171,12 +216,16 @@ class _FlatLLMAliases(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         env = {k.upper(): v for k, v in os.environ.items()}
-        group = {}
-        for key, names in self._NAMES.items():
-            value = next((env[n] for n in names if env.get(n)), None)
-            if value is not None:
-                group[key] = value
-        return {"llm": group} if group else {}
+        out: dict[str, Any] = {}
+        for group_name, fields in self._NAMES.items():
+            group: dict[str, Any] = {}
+            for key, names in fields.items():
+                value = next((env[n] for n in names if env.get(n)), None)
+                if value is not None:
+                    group[key] = _split_list(value) if key == "allowed" else value
+            if group:
+                out[group_name] = group
+        return out
 
 
 class Settings(BaseSettings):
@@ -225,6 +274,9 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(
         default_factory=lambda: LLMSettings(), description="The LLM endpoint of LLM mode."
     )
+    telegram: TelegramSettings = Field(
+        default_factory=lambda: TelegramSettings(), description="The Telegram bot."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -235,7 +287,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _FlatLLMAliases(settings_cls), dotenv_settings,
+        return (init_settings, env_settings, _FlatAliases(settings_cls), dotenv_settings,
                 file_secret_settings)
 
     @property
@@ -252,6 +304,10 @@ class Settings(BaseSettings):
     @property
     def lexical_path(self) -> Path:
         return self.home / "lexical"
+
+    @property
+    def bot_db_path(self) -> Path:
+        return self.home / "bot.sqlite3"
 
     @property
     def models_path(self) -> Path:
