@@ -47,6 +47,7 @@ eval: dev
 
 bench: dev
 	$(BIN)/python eval/bench.py
+	$(BIN)/python eval/bench_bot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ bot sent. It serves the bot in-process and a ``reportbot bot`` subprocess alike
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from telegram.ext import Application
 
 TOKEN = "123456:TEST-token"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Reportbot", "username": "reportbot_test",
@@ -253,3 +256,43 @@ def button_press(data: str, chat_id: int = 1001, uid: int = 1001, username: str 
 def inline_query(query: str, uid: int = 1001, username: str = "ana") -> dict[str, Any]:
     return {"inline_query": {"id": "iq1", "from": user(uid, username), "query": query,
                              "offset": ""}}
+
+
+class RunningBot:
+    """An Application polling the stand-in from its own event loop thread."""
+
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def _call(self, coro: Any, timeout: float = 60) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self) -> RunningBot:
+        self.thread.start()
+        self._call(self._start())
+        return self
+
+    async def _start(self) -> None:
+        await self.app.initialize()
+        if self.app.post_init:
+            await self.app.post_init(self.app)
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0, timeout=1)
+        await self.app.start()
+
+    async def _stop(self) -> None:
+        assert self.app.updater is not None
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+
+    def stop(self) -> None:
+        self._call(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    @property
+    def state(self) -> Any:
+        return self.app.bot_data["deps"].state

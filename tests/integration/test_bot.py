@@ -7,13 +7,11 @@ the bot sent. The last tests run `reportbot bot` as a separate process.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,14 +23,20 @@ from click.testing import CliRunner
 
 from bot import build_application
 from bot.app import SORRY
-from bot.state import BotState
 from rag.answer import Answerer
 from rag.cli import main
 from rag.index import Index
 from rag.index.embed import Embedder
 from rag.settings import Settings, TelegramSettings
 from tests import botapi
-from tests.botapi import BotAPI, button_press, group_message, inline_query, private_message
+from tests.botapi import (
+    BotAPI,
+    RunningBot,
+    button_press,
+    group_message,
+    inline_query,
+    private_message,
+)
 from tests.conftest import FOUNDING, free_port
 
 pytestmark = pytest.mark.slow
@@ -45,47 +49,6 @@ def home(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     path = tmp_path_factory.mktemp("bot-home")
     Index(Settings(home=path), embedder).ingest([FOUNDING])
     return path
-
-
-class RunningBot:
-    """An Application polling the stand-in from its own event loop thread."""
-
-    def __init__(self, settings: Settings, answerer: Answerer) -> None:
-        self.app = build_application(settings, answerer)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def _call(self, coro: Any, timeout: float = 60) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def start(self) -> RunningBot:
-        self.thread.start()
-        self._call(self._start())
-        return self
-
-    async def _start(self) -> None:
-        await self.app.initialize()
-        if self.app.post_init:
-            await self.app.post_init(self.app)
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(poll_interval=0, timeout=1)
-        await self.app.start()
-
-    async def _stop(self) -> None:
-        assert self.app.updater is not None
-        await self.app.updater.stop()
-        await self.app.stop()
-        await self.app.shutdown()
-
-    def stop(self) -> None:
-        self._call(self._stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-    @property
-    def state(self) -> BotState:
-        s: BotState = self.app.bot_data["deps"].state
-        return s
 
 
 def bot_settings(home: Path, api: BotAPI) -> Settings:
@@ -103,7 +66,8 @@ def api() -> BotAPI:
 @pytest.fixture(scope="module")
 def bot(home: Path, api: BotAPI, embedder: Embedder) -> Iterator[RunningBot]:
     settings = bot_settings(home, api)
-    running = RunningBot(settings, Answerer(settings, Index(settings, embedder))).start()
+    answerer = Answerer(settings, Index(settings, embedder))
+    running = RunningBot(build_application(settings, answerer)).start()
     yield running
     running.stop()
 
