@@ -219,16 +219,19 @@ async def _run_answer(d: Deps, question: str, doc: str | None, history: list[str
     tokens: list[str] = []
     task = asyncio.create_task(asyncio.to_thread(
         d.answerer.ask, question, doc=doc, history=history, on_token=tokens.append))
-    shown = ""
+    interval = d.settings.telegram.stream_interval
+    shown, edited = "", 0.0
     while True:
-        done, _ = await asyncio.wait({task}, timeout=d.settings.telegram.stream_interval)
+        done, _ = await asyncio.wait({task}, timeout=interval)
         if done:
+            # The final edit also keeps Telegram's pace (about one edit a second per chat).
+            await asyncio.sleep(max(0.0, edited + interval - time.monotonic()))
             return task.result()
         text = "".join(tokens)
         if text and text != shown:
             try:  # the draft is a courtesy: the checked answer replaces it
                 await draft.edit_text(esc(text[-LIMIT:]) + " …")
-                shown = text
+                shown, edited = text, time.monotonic()
             except TelegramError as exc:
                 log.debug("draft edit failed: %s", exc)
 

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from rag.answer import Answerer
 from rag.cli import main
 from rag.index import Index
 from rag.index.embed import Embedder
-from rag.settings import Settings, TelegramSettings
+from rag.settings import AnswerSettings, Settings, TelegramSettings
 from tests import botapi
 from tests.botapi import (
     BotAPI,
@@ -278,3 +279,52 @@ def test_reportbot_bot_webhook_mode(home: Path) -> None:
         assert "[¶10]" in reply.params["text"]
     finally:
         stop_process(proc)
+
+
+class SlowChat:
+    """A chat model that streams a fixed reply word by word, slowly (LLM mode, exact case)."""
+
+    name = "slow"
+
+    def __init__(self, reply: str, delay: float) -> None:
+        self.reply, self.delay = reply, delay
+
+    def stream(self, messages: Any) -> Iterator[str]:
+        for i, word in enumerate(self.reply.split(" ")):
+            time.sleep(self.delay)
+            yield word if i == 0 else " " + word
+
+
+def test_llm_mode_streams_by_editing_then_sends_the_checked_answer(
+    home: Path, embedder: Embedder
+) -> None:
+    api = botapi.start()
+    settings = bot_settings(home, api).model_copy(update={
+        "answer": AnswerSettings(mode="llm"),
+        "telegram": TelegramSettings(token=botapi.TOKEN, base_url=api.base_url, poll_timeout=1,
+                                     stream_interval=0.2)})
+    reply = ("Since 2009, the MPS has set up a DNA database and facial recognition to identify "
+             "victims of trafficking and missing children [¶10].")
+    answerer = Answerer(settings, Index(settings, embedder), chat=SlowChat(reply, 0.05))
+    running = RunningBot(build_application(settings, answerer)).start()
+    try:
+        since = time.time()
+        api.push(private_message(QUESTION, uid=5001, username="sam"))
+        placeholder = api.wait_for("sendMessage", 5001, since=since)[0]
+        assert placeholder.params["text"] == "…"
+        edits = api.wait_for("editMessageText", 5001, count=2, since=since)
+        deadline = time.monotonic() + 30
+        while not any("reply_markup" in e.params for e in api.sent("editMessageText", 5001)):
+            assert time.monotonic() < deadline, "no final edit with buttons"
+            time.sleep(0.1)
+        final = next(e for e in api.sent("editMessageText", 5001) if "reply_markup" in e.params)
+        drafts = [e for e in edits if "reply_markup" not in e.params]
+        assert drafts and drafts[0].params["text"].endswith(" …")  # a partial draft came first
+        assert len(drafts[0].params["text"]) < len(final.params["text"])
+        assert "[¶10]" in final.params["text"]
+        assert "¶10" in {b["text"] for b in keyboard(final)}
+        # Edits are throttled: no two drafts closer than the interval (less jitter).
+        times = [e.at for e in api.sent("editMessageText", 5001)]
+        assert all(b - a >= 0.15 for a, b in pairwise(times))
+    finally:
+        running.stop()
