@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.evaluation import check_questions, first_hit_rank, load_questions, retrieval_scores
+from rag.evaluation import (
+    check_questions,
+    first_hit_rank,
+    load_questions,
+    longest_shared_phrase,
+    retrieval_scores,
+)
 from rag.index import Index
 from rag.index.embed import Embedder
 from rag.parse import parse_file
@@ -28,6 +34,14 @@ def test_question_sets_are_valid() -> None:
     assert sum(not q.answerable for q in questions) >= 20
     known = [q for q in questions if q.doc in docs]
     assert check_questions(known, docs) == []
+    assert len({q.id for q in questions}) == len(questions)
+    # Paraphrased, not copied: no answerable question repeats 5 or more consecutive
+    # words of its gold paragraphs (measured: at most 4, most 1-3).
+    for q in known:
+        if q.answerable:
+            units = {u.label: u for u in docs[q.doc].units}
+            shared = max(longest_shared_phrase(q.question, units[g].text) for g in q.gold)
+            assert shared < 5, (q.id, q.question)
 
 
 @pytest.mark.slow
