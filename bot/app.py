@@ -36,6 +36,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -523,6 +524,8 @@ def build_application(settings: Settings, answerer: Answerer | None = None,
         Application.builder()
         .token(tg.token.get_secret_value())
         .concurrent_updates(True)
+        # HTML everywhere; a reply still goes out when the question was deleted meanwhile.
+        .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True))
         .rate_limiter(RetryingLimiter(tg.max_retries))
         .post_init(_post_init)
     )

@@ -45,6 +45,8 @@ class BotAPI:
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, list[int]] = field(default_factory=dict)  # method → retry_after per failure
+    errors: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # → (status, text)
+    drop: dict[str, int] = field(default_factory=dict)  # method → connections to cut unanswered
     next_message_id: int = 1000
     next_update_id: int = 1
     cond: threading.Condition = field(default_factory=threading.Condition)
@@ -88,11 +90,18 @@ class BotAPI:
                 self.cond.wait(left)
 
     # -- the Bot API -------------------------------------------------------------
-    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """The status and JSON to answer with; None: cut the connection (a network error)."""
         with self.cond:
             if method != "getUpdates":
                 self.calls.append(Call(method, params, time.time()))
                 self.cond.notify_all()
+            if self.drop.get(method):
+                self.drop[method] -= 1
+                return None
+            if self.errors.get(method):
+                status, text = self.errors[method].pop(0)
+                return status, {"ok": False, "error_code": status, "description": text}
             failures = self.fail.get(method)
             if failures:
                 retry_after = failures.pop(0)
@@ -179,8 +188,11 @@ def start(api: BotAPI | None = None) -> BotAPI:
                 self._reply(401, {"ok": False, "error_code": 401,
                                   "description": "Unauthorized"})
                 return
-            status, payload = api.handle(self.path[len(prefix):], _parse(self))
-            self._reply(status, payload)
+            answer = api.handle(self.path[len(prefix):], _parse(self))
+            if answer is None:
+                self.close_connection = True  # no response at all: the client sees a network error
+                return
+            self._reply(*answer)
 
         do_GET = do_POST
 

@@ -55,7 +55,7 @@ def home(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
 def bot_settings(home: Path, api: BotAPI) -> Settings:
     return Settings(home=home, telegram=TelegramSettings(
         token=botapi.TOKEN, base_url=api.base_url, poll_timeout=1, rate_limit=5,
-        allowed=["@ana", "1002", "-100200", "carol"] + [str(3000 + i) for i in range(20)],
+        allowed=["@ana", "1002", "-100200", "carol"] + [str(3000 + i) for i in range(50)],
         max_retries=3))
 
 
@@ -194,6 +194,35 @@ def test_429_is_retried_after_retry_after(bot: RunningBot, api: BotAPI) -> None:
     calls = api.wait_for("sendMessage", uid, count=2, since=started)
     assert calls[1].at - calls[0].at >= 0.9  # waited as told
     assert "[¶10]" in calls[1].params["text"]
+
+
+def test_network_errors_are_retried(bot: RunningBot, api: BotAPI) -> None:
+    uid = 3020
+    api.drop["sendMessage"] = 1
+    started = time.time()
+    api.push(private_message(QUESTION, uid=uid, username="u3020"))
+    calls = api.wait_for("sendMessage", uid, count=2, since=started)
+    assert "[¶10]" in calls[1].params["text"]
+
+
+def test_telegram_refusals_are_logged_not_fatal(bot: RunningBot, api: BotAPI) -> None:
+    """Kicked from a group (403): logged, no crash loop, other chats still served."""
+    group = -100200
+    kicked = (403, "Forbidden: bot was kicked from the group chat")
+    api.errors["sendMessage"] = [kicked, kicked]
+    since = time.time()
+    api.push(group_message("/ask What did China say about DNA databases?", group, uid=1004,
+                           username="dave"))
+    api.wait_for("sendMessage", group, count=2, since=since)  # the answer, then the apology
+    assert "[¶10]" in ask(api, private_message(QUESTION, uid=3022, username="u3022"),
+                          3022).params["text"]
+
+
+def test_replies_survive_a_deleted_question(bot: RunningBot, api: BotAPI) -> None:
+    """Group replies quote the question but are sent even if it was deleted meanwhile."""
+    reply = ask(api, group_message("/ask What is Recommendation 6 about?", -100200, uid=1004,
+                                   username="dave"), -100200)
+    assert reply.params["reply_parameters"]["allow_sending_without_reply"] is True
 
 
 def test_twenty_chats_at_once(bot: RunningBot, api: BotAPI) -> None:
