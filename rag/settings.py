@@ -144,6 +144,12 @@ class LLMSettings(BaseModel):
         ge=200,
         description="Token budget (tiktoken cl100k) for the paragraphs put in the prompt.",
     )
+    breaker_failures: int = Field(
+        2, ge=1, description="Consecutive endpoint failures that open the circuit breaker: "
+        "questions are then answered extractively without calling the endpoint.")
+    breaker_cooldown: float = Field(
+        30.0, ge=0, description="Seconds the breaker stays open before one question tries the "
+        "endpoint again.")
     prompts_dir: Path = Field(
         PROJECT_ROOT / "prompts", description="Folder of the prompt templates."
     )

@@ -23,7 +23,7 @@ from rag.settings import Settings
 from rag.types import Answer, AnswerMode, Hit
 
 if TYPE_CHECKING:
-    from rag.answer.llm import ChatModel
+    from rag.answer.llm import Breaker, ChatModel
     from rag.answer.prompts import Prompts
 
 __all__ = ["CANNOT_ANSWER", "Answerer", "clean_question"]
@@ -55,6 +55,7 @@ class Answerer:
         self.index = index or Index(settings)
         self._chat = chat
         self._prompts: Prompts | None = None
+        self._breaker: Breaker | None = None
 
     # -- LLM parts, loaded on first use ----------------------------------------
     @property
@@ -72,6 +73,34 @@ class Answerer:
 
             self._chat = OpenAIChat(self.settings.llm)
         return self._chat
+
+    @property
+    def breaker(self) -> Breaker:
+        if self._breaker is None:
+            from rag.answer.llm import Breaker
+
+            cfg = self.settings.llm
+            self._breaker = Breaker(cfg.breaker_failures, cfg.breaker_cooldown)
+        return self._breaker
+
+    def _call_llm(self, messages: list[dict[str, str]], notes: list[str],
+                  on_token: Callable[[str], None] | None = None) -> str | None:
+        """The model's reply, or None with a note (endpoint failed, or the breaker is open)."""
+        from rag.answer.llm import LLMUnavailable, complete
+
+        wait = self.breaker.wait()
+        if wait > 0:
+            notes.append(f"the LLM endpoint failed repeatedly; not called for another "
+                         f"{wait:.0f} s")
+            return None
+        try:
+            reply, _ = complete(self.chat, messages, on_token)
+        except LLMUnavailable as exc:
+            self.breaker.record(ok=False)
+            notes.append(str(exc))
+            return None
+        self.breaker.record(ok=True)
+        return reply
 
     def resolve_mode(self, mode: str | None) -> AnswerMode:
         if mode is None:
@@ -133,18 +162,16 @@ class Answerer:
         if not history or not followup.is_follow_up(question):
             return question
         if mode == "llm":
-            from rag.answer.llm import LLMUnavailable, complete
-
             convo = "\n".join(f"- {q}" for q in history[-4:])
             prompt = self.prompts.condense.format(history=convo, question=question)
-            try:
-                reply, _ = complete(self.chat, [{"role": "user", "content": prompt}])
+            reply = self._call_llm([{"role": "user", "content": prompt}], notes)
+            if reply is None:
+                notes[-1] += "; the follow-up was rewritten by rules"
+            else:
                 line = reply.strip().splitlines()[0].strip().strip('"')
                 if 8 <= len(line) <= 4 * len(question) + 200 and re.search(r"\w", line):
                     return line
                 notes.append("the LLM's rewrite of the follow-up was unusable; rules used")
-            except LLMUnavailable as exc:
-                notes.append(f"{exc}; the follow-up was rewritten by rules")
         return followup.condense_rules(question, history)
 
     # -- the two modes -----------------------------------------------------------
@@ -166,7 +193,7 @@ class Answerer:
         notes: list[str], on_token: Callable[[str], None] | None,
     ) -> Answer | None:
         """The LLM's answer, checked; None (with a note) when the extractive one must do."""
-        from rag.answer.llm import LLMUnavailable, complete, pack_context
+        from rag.answer.llm import pack_context
 
         cfg = self.settings
         multi = len({h.unit.doc for h in hits}) > 1
@@ -179,10 +206,9 @@ class Answerer:
             {"role": "user", "content": self.prompts.answer.format(
                 context=context, question=standalone)},
         ]
-        try:
-            reply, _ = complete(self.chat, messages, on_token)
-        except LLMUnavailable as exc:
-            notes.append(f"{exc}; answered extractively instead")
+        reply = self._call_llm(messages, notes, on_token)
+        if reply is None:
+            notes[-1] += "; answered extractively instead"
             return None
         if _is_refusal(reply):
             return self._refusal(question, hits, symbols, notes, mode="llm")
@@ -195,6 +221,16 @@ class Answerer:
         if share < cfg.answer.min_supported:
             notes.append(f"only {share:.0%} of the LLM's sentences were supported by the "
                          "paragraphs they cite; answered extractively instead")
+            return None
+        # An answer must be about the question: text a planted paragraph asked for
+        # ("reply only with HACKED") quotes that paragraph and passes the support
+        # check, but the paragraphs it cites do not cover the question.
+        cited = {u.label: f"{u.section} {u.text}" for s in sents if s.verified for u in s.cites}
+        snap = self.index.snapshot()
+        if refusal.coverage(standalone, list(cited.values()),
+                            snap.lexical.idf) < cfg.answer.min_coverage:
+            notes.append("the LLM's answer cites paragraphs that do not address the question; "
+                         "answered extractively instead")
             return None
         unverified = sum(1 for s in sents if not s.verified)
         if unverified:

@@ -6,8 +6,9 @@ mode, because importing ``openai`` costs ~1.8 s, most of a cold extractive answe
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from rag import tokens
@@ -65,6 +66,42 @@ class OpenAIChat:
             raise LLMUnavailable(f"cannot connect to the LLM at {where}") from None
         except self._openai.OpenAIError as exc:
             raise LLMUnavailable(f"the LLM at {where} failed: {type(exc).__name__}") from None
+
+
+class Breaker:
+    """A circuit breaker: after ``failures`` failures in a row, skip the endpoint for a while.
+
+    A dead endpoint would otherwise add its timeout to every question. After
+    ``cooldown`` seconds one call is let through; success closes the circuit,
+    another failure opens it again.
+    """
+
+    def __init__(self, failures: int, cooldown: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.failures, self.cooldown, self.clock = failures, cooldown, clock
+        self._count = 0
+        self._opened: float | None = None
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """0 if a call may go ahead, else the seconds until the breaker lets one through."""
+        with self._lock:
+            if self._opened is None:
+                return 0.0
+            left = self._opened + self.cooldown - self.clock()
+            if left <= 0:
+                self._opened = self.clock()  # half-open: this caller tries, the others wait
+                return 0.0
+            return left
+
+    def record(self, ok: bool) -> None:
+        with self._lock:
+            if ok:
+                self._count, self._opened = 0, None
+            else:
+                self._count += 1
+                if self._count >= self.failures:
+                    self._opened = self.clock()
 
 
 def complete(model: ChatModel, messages: Sequence[Message],

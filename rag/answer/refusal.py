@@ -90,6 +90,14 @@ def has_type(kind: str, answer: str, question: str) -> bool:
     return True
 
 
+def coverage(question: str, texts: Sequence[str], idf: Callable[[str], float]) -> float:
+    """Share of the question's weight (idf of its content words) the texts contain."""
+    weights = {t: idf(t) for t in terms(question)}
+    total = sum(weights.values())
+    have = terms(" ".join(texts).lower())
+    return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
+
+
 def decide(
     question: str,
     hits: Sequence[Hit],

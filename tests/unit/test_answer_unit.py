@@ -182,3 +182,25 @@ def test_llm_settings_read_flat_and_openai_variables(monkeypatch: pytest.MonkeyP
     assert s.answer_mode == "llm"
     monkeypatch.setenv("RAG_ANSWER__MODE", "extractive")
     assert Settings().answer_mode == "extractive"
+
+
+def test_breaker_opens_after_failures_and_half_opens_after_cooldown() -> None:
+    from rag.answer.llm import Breaker
+
+    now = [0.0]
+    b = Breaker(failures=2, cooldown=30, clock=lambda: now[0])
+    assert b.wait() == 0
+    b.record(ok=False)
+    assert b.wait() == 0  # one failure: still closed
+    b.record(ok=False)
+    assert b.wait() == 30
+    now[0] = 31
+    assert b.wait() == 0  # half-open: one caller tries …
+    assert b.wait() == 30  # … the others still skip
+    b.record(ok=False)
+    now[0] = 40
+    assert b.wait() == 21
+    now[0] = 61.5
+    assert b.wait() == 0
+    b.record(ok=True)
+    assert b.wait() == 0 and b.wait() == 0
