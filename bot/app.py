@@ -27,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,6 +52,10 @@ from rag.types import Answer
 
 log = logging.getLogger("reportbot.bot")
 
+ADMIN_COMMANDS = [
+    ("stats", "Usage figures (administrators)"),
+    ("reload", "Re-read prompts and the index registry (administrators)"),
+]
 COMMANDS = [
     ("ask", "Ask a question (in groups: /ask your question)"),
     ("docs", "List the reports I know"),
@@ -124,6 +128,41 @@ class Deps:
     state: BotState
     limiter: UserLimiter
     allowed: frozenset[str]
+    admins: frozenset[str]
+    started: float = field(default_factory=time.time)
+
+
+class Redact(logging.Filter):
+    """Replace secrets (the bot token, API keys) in every log record before it is written."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        clean, text = message, record.exc_text or ""
+        for secret in self.secrets:
+            clean, text = clean.replace(secret, "***"), text.replace(secret, "***")
+        record.msg, record.args = clean, None
+        if record.exc_text:
+            record.exc_text = text
+        return True
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    values = [settings.telegram.token, settings.llm.api_key, settings.embedding.api_key,
+              settings.telegram.webhook_secret]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+def install_redaction(settings: Settings) -> None:
+    """Put :class:`Redact` on every handler of the root logger (call after configuring it)."""
+    redact = Redact(secrets_of(settings))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
@@ -464,6 +503,48 @@ async def cmd_show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_html(piece)
 
 
+def is_admin(update: Update, d: Deps) -> bool:
+    user = update.effective_user
+    if user is None:
+        return False
+    ids = {str(user.id)} | ({user.username.lower(), f"@{user.username.lower()}"}
+                            if user.username else set())
+    return bool(ids & d.admins)
+
+
+async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (administrators): answers, refusals, feedback, refused access, reports."""
+    d = deps(context)
+    assert update.effective_message is not None
+    if not is_admin(update, d):
+        await update.effective_message.reply_text("/stats is for the bot's administrators.")
+        return
+    answers = d.state.answers(limit=1_000_000)
+    docs = await asyncio.to_thread(d.answerer.index.documents)
+    up = sum(1 for a in answers if a.feedback > 0)
+    down = sum(1 for a in answers if a.feedback < 0)
+    lines = [
+        f"<b>Answers</b>: {len(answers)} ({sum(a.refused for a in answers)} refused), "
+        f"👍 {up}, 👎 {down}",
+        f"<b>Refused access</b>: {sum(x.attempts for x in d.state.denied())} attempts",
+        f"<b>Reports</b>: {len(docs)}; mode {esc(d.answerer.resolve_mode(None))}",
+        f"<b>Up</b> since {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(d.started))}",
+    ]
+    await update.effective_message.reply_html("\n".join(lines))
+
+
+async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (administrators): re-read the prompt files and the index registry."""
+    d = deps(context)
+    assert update.effective_message is not None
+    if not is_admin(update, d):
+        await update.effective_message.reply_text("/reload is for the bot's administrators.")
+        return
+    d.answerer.reload()
+    docs = await asyncio.to_thread(d.answerer.index.documents)
+    await update.effective_message.reply_text(f"Reloaded: {len(docs)} report(s) indexed.")
+
+
 async def cmd_reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reset: forget this chat's conversation (its report scope stays)."""
     assert update.effective_chat is not None and update.effective_message is not None
@@ -538,6 +619,7 @@ def build_application(settings: Settings, answerer: Answerer | None = None,
         state=state or BotState(settings.bot_db_path),
         limiter=UserLimiter(tg.rate_limit),
         allowed=frozenset(a.lower() for a in tg.allowed),
+        admins=frozenset(a.lower() for a in tg.admins),
     )
     app.add_handler(TypeHandler(Update, gatekeeper), group=-1)
     app.add_handler(CommandHandler(["start", "help"], cmd_help))
@@ -546,6 +628,8 @@ def build_application(settings: Settings, answerer: Answerer | None = None,
     app.add_handler(CommandHandler("show", cmd_show))
     app.add_handler(CommandHandler("reset", cmd_reset))
     app.add_handler(CommandHandler("ask", cmd_ask))
+    app.add_handler(CommandHandler("stats", cmd_stats))
+    app.add_handler(CommandHandler("reload", cmd_reload))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_message))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(on_inline))
@@ -557,9 +641,17 @@ def run(settings: Settings, webhook_url: str | None = None) -> None:
     """Run until interrupted: long polling, or a webhook server when ``webhook_url`` is set."""
     app = build_application(settings)
     tg = settings.telegram
-    if webhook_url:
-        app.run_webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path="telegram",
-                        webhook_url=webhook_url, secret_token=webhook_secret(settings),
-                        allowed_updates=Update.ALL_TYPES)
-    else:
-        app.run_polling(timeout=tg.poll_timeout, allowed_updates=Update.ALL_TYPES)
+    where = (tg.base_url or "https://api.telegram.org/bot") + "<token>"
+    try:
+        if webhook_url:
+            app.run_webhook(listen=tg.webhook_listen, port=tg.webhook_port, url_path="telegram",
+                            webhook_url=webhook_url, secret_token=webhook_secret(settings),
+                            allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(timeout=tg.poll_timeout, allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        raise RagError("Telegram rejected the bot token: check RAG_TELEGRAM_TOKEN "
+                       "(from @BotFather)") from None
+    except NetworkError as exc:
+        raise RagError(f"cannot reach the Bot API at {where} ({exc.message}); check the "
+                       "network or RAG_TELEGRAM_BASE_URL") from None

@@ -488,8 +488,11 @@ def bot(webhook_url: str | None, verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Bot API call otherwise
     from bot import run as run_bot
+    from bot.app import install_redaction
 
-    run_bot(_settings(), webhook_url)
+    settings = _settings()
+    install_redaction(settings)  # the token is in every Bot API URL: never log it
+    run_bot(settings, webhook_url)
 
 
 @main.command()

@@ -170,6 +170,9 @@ class TelegramSettings(BaseModel):
     allowed: list[str] = Field(
         default_factory=list, description="Who may use the bot (RAG_TELEGRAM_ALLOWED, comma-"
         "separated): user ids, @usernames, chat ids. Empty: everyone.")
+    admins: list[str] = Field(
+        default_factory=list, description="Who may use /stats and /reload "
+        "(RAG_TELEGRAM_ADMINS: user ids or @usernames, comma-separated).")
     group_mode: Literal["mention", "all"] = Field(
         "mention", description="In groups, answer only when mentioned, replied to or sent "
         "/ask (mention), or every message (all).")
@@ -214,6 +217,7 @@ class _FlatAliases(PydanticBaseSettingsSource):
             "token": ("RAG_TELEGRAM_TOKEN",),
             "base_url": ("RAG_TELEGRAM_BASE_URL",),
             "allowed": ("RAG_TELEGRAM_ALLOWED",),
+            "admins": ("RAG_TELEGRAM_ADMINS",),
         },
     }
 
@@ -228,7 +232,7 @@ class _FlatAliases(PydanticBaseSettingsSource):
             for key, names in fields.items():
                 value = next((env[n] for n in names if env.get(n)), None)
                 if value is not None:
-                    group[key] = _split_list(value) if key == "allowed" else value
+                    group[key] = _split_list(value) if key in ("allowed", "admins") else value
             if group:
                 out[group_name] = group
         return out

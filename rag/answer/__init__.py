@@ -102,6 +102,11 @@ class Answerer:
         self.breaker.record(ok=True)
         return reply
 
+    def reload(self) -> None:
+        """Re-read the prompt files on next use and close the LLM circuit breaker."""
+        self._prompts = None
+        self._breaker = None
+
     def resolve_mode(self, mode: str | None) -> AnswerMode:
         if mode is None:
             return self.settings.answer_mode

@@ -56,7 +56,7 @@ def bot_settings(home: Path, api: BotAPI) -> Settings:
     return Settings(home=home, telegram=TelegramSettings(
         token=botapi.TOKEN, base_url=api.base_url, poll_timeout=1, rate_limit=5,
         allowed=["@ana", "1002", "-100200", "carol"] + [str(3000 + i) for i in range(50)],
-        max_retries=3))
+        admins=["@ana"], max_retries=3))
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +178,42 @@ def test_strangers_are_refused_politely_and_not_answered(bot: RunningBot, api: B
     assert any("@mallory" in d.who for d in bot.state.denied())
 
 
+def test_strangers_are_refused_in_groups_buttons_and_inline_too(bot: RunningBot,
+                                                                api: BotAPI) -> None:
+    since = time.time()
+    reply = ask(api, group_message("@reportbot_test What did China say?", chat_id=-100999,
+                                   uid=2003, username="trudy"), -100999)
+    assert "Sorry, this bot answers only" in reply.params["text"]
+    api.push(button_press("src:1:0", chat_id=2003, uid=2003, username="trudy", query_id="x1"))
+    alert = api.wait_for("answerCallbackQuery", since=since)[0].params
+    assert alert["show_alert"] in (True, "true") and "Sorry" in alert["text"]
+    assert not [c for c in api.sent("sendMessage", 2003, since=since)]  # no paragraph shown
+    api.push(inline_query(QUESTION, uid=2003, username="trudy"))
+    offered = api.wait_for("answerInlineQuery", since=since)[0].params
+    assert offered["results"] == []
+
+
+def test_admin_commands_are_for_admins(bot: RunningBot, api: BotAPI) -> None:
+    stats = ask(api, private_message("/stats"), 1001).params["text"]
+    assert "Answers" in stats and "Refused access" in stats
+    assert "Reloaded: 1 report" in ask(api, private_message("/reload"), 1001).params["text"]
+    refused = ask(api, private_message("/stats", uid=1002, username="ben"), 1002)
+    assert "for the bot's administrators" in refused.params["text"]
+    refused = ask(api, private_message("/reload", uid=1002, username="ben"), 1002)
+    assert "for the bot's administrators" in refused.params["text"]
+
+
+def test_chat_input_never_reaches_the_file_system(bot: RunningBot, api: BotAPI) -> None:
+    uid = 3030
+
+    def say(text: str) -> str:
+        return str(ask(api, private_message(text, uid=uid, username="u3030"), uid).params["text"])
+
+    assert "unknown document '/etc/passwd'" in say("/doc /etc/passwd")
+    assert "has no paragraph '../../../etc/passwd'" in say("/show ../../../etc/passwd")
+    assert "root:" not in say(f"/show 1 ../{DOC}") and "root:" not in say("/show 1 /etc/passwd")
+
+
 def test_rate_limit_per_user(bot: RunningBot, api: BotAPI) -> None:
     uid = 3001
     for n in range(5):
@@ -261,19 +297,37 @@ def test_reportbot_bot_process_polls_and_keeps_history_across_restarts(
     home: Path, tmp_path: Path
 ) -> None:
     api = botapi.start()
-    proc = start_process(home, api)
+    proc = start_process(home, api, "--verbose")
     try:
         reply = ask(api, private_message(QUESTION, uid=4001, username="zoe"), 4001)
         assert "[¶10]" in reply.params["text"]
+        # Faults the log reports: a dropped connection, a refusal by Telegram.
+        api.drop["sendMessage"] = 1
+        api.errors["sendChatAction"] = [(403, "Forbidden: bot was blocked by the user")]
+        ask(api, private_message("What is Recommendation 6 about?", uid=4001, username="zoe"),
+            4001)
     finally:
         log = stop_process(proc)
-    assert "Traceback" not in log, log
+    assert "retry 1" in log and "Forbidden" in log  # the faults were logged …
+    assert botapi.TOKEN not in log and "TEST-token" not in log  # … without the token
+    assert "Traceback" not in log.split("error while handling")[0], log
     proc = start_process(home, api)  # a restart: history comes from SQLite
     try:
         reply = ask(api, private_message("and South Africa?", uid=4001, username="zoe"), 4001)
         assert "Understood as" in reply.params["text"] and "South Africa" in reply.params["text"]
     finally:
         stop_process(proc)
+
+
+def test_reportbot_bot_with_an_unreachable_api_is_a_one_line_error(home: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag", "bot"], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "RAG_HOME": str(home), "RAG_TELEGRAM_TOKEN": botapi.TOKEN,
+             "RAG_TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}/bot"})
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]  # after the logged retries
+    assert last.startswith("Error: cannot reach the Bot API at http://127.0.0.1:"), last
+    assert "TEST-token" not in proc.stderr + proc.stdout
 
 
 def test_reportbot_bot_webhook_mode(home: Path) -> None:

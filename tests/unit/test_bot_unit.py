@@ -100,3 +100,31 @@ def test_state_survives_reopening(tmp_path: Path) -> None:
     assert again.denied()[0].attempts == 2
     again.reset(1)
     assert again.history(1, 5) == [] and again.scope(1) == "DOC"
+
+
+def test_redact_hides_secrets_in_messages_and_tracebacks() -> None:
+    import logging
+
+    from bot.app import Redact
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler = Keep()
+    handler.addFilter(Redact(["123456:SECRET", "sk-abcdef"]))
+    log = logging.getLogger("test.redact")
+    log.addHandler(handler)
+    try:
+        log.warning("POST https://api.telegram.org/bot%s/getMe failed", "123456:SECRET")
+        try:
+            raise RuntimeError("key sk-abcdef rejected")
+        except RuntimeError:
+            log.exception("LLM call failed")
+    finally:
+        log.removeHandler(handler)
+    assert "bot***/getMe" in records[0]
+    assert all("SECRET" not in r and "sk-abcdef" not in r for r in records)
+    assert "RuntimeError: key *** rejected" in records[1]
