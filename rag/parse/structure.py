@@ -79,12 +79,24 @@ class _Splitter:
         self.starts = [
             int(m.group(1)) if (m := PARA_RE.match(ln.text)) else None for ln in lines
         ]
+        # For each line, the index of the next line that starts with a number and the
+        # largest number from there on: lookups skip unnumbered lines and stop early
+        # instead of rescanning to the end (quadratic on a huge unnumbered tail).
+        size = len(lines)
+        self.next_numbered: list[int] = [size] * (size + 1)
+        self.max_after: list[int] = [-1] * (size + 1)
+        for j in range(size - 1, -1, -1):
+            v = self.starts[j]
+            self.next_numbered[j] = j if v is not None else self.next_numbered[j + 1]
+            self.max_after[j] = max(self.max_after[j + 1], v if v is not None else -1)
 
     def _next_start_at_or_after(self, i: int, n: int) -> int | None:
-        for j in range(i + 1, len(self.lines)):
+        j = self.next_numbered[i + 1] if i + 1 <= len(self.lines) else len(self.lines)
+        while j < len(self.lines) and self.max_after[j] >= n:
             v = self.starts[j]
             if v is not None and v >= n:
                 return v
+            j = self.next_numbered[j + 1]
         return None
 
     def run(self) -> list[Line]:

@@ -31,25 +31,29 @@ def _join_hyphen(prev: str, nxt: str, vocab: frozenset[str]) -> bool:
 
 
 def join_lines(lines: Sequence[Line], vocab: frozenset[str], first_skip: int = 0) -> str:
-    """The unit's text: lines joined by spaces, list items on their own line."""
-    parts: list[str] = []
+    """The unit's text: lines joined by spaces, list items on their own line.
+
+    Pieces are collected and joined once: appending to one growing string would
+    be quadratic in a unit of many lines (a malformed 50 MB file can make one).
+    """
+    pieces: list[str] = []
     for k, line in enumerate(lines):
         text = line.text[first_skip:] if k == 0 else line.text
         text = _LEADER.sub(" … ", _SPACES.sub(" ", text)).strip()
         if not text:
             continue
-        if not parts:
-            parts.append(text)
+        if not pieces:
+            pieces.append(text)
             continue
-        prev = parts[-1]
+        prev = pieces[-1]
         if prev.endswith("-") and _join_hyphen(prev, text, vocab):
-            parts[-1] = prev[:-1] + text
+            pieces[-1] = prev[:-1] + text
         elif prev.endswith(("-", "–", "/")) and (
             text[:1].islower() or (text[:1].isdigit() and prev[-2:-1].isdigit())
         ):
-            parts[-1] = prev + text
+            pieces[-1] = prev + text
         elif LIST_ITEM_RE.match(text):
-            parts[-1] = prev + "\n" + text
+            pieces.append("\n" + text)
         else:
-            parts[-1] = prev + " " + text
-    return parts[0] if parts else ""
+            pieces.append(" " + text)
+    return "".join(pieces)
