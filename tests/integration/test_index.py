@@ -205,3 +205,59 @@ def test_unreachable_server_is_a_clear_error(
     monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
     with pytest.raises(StoreUnavailable, match="RAG_CHROMA_URL"):
         Index(Settings(), embedder).documents()
+
+
+def test_duplicate_document_ids_fail_one_file(
+    settings: Settings, embedder: Embedder, corpus_copy: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "CTOC_COP_WG.4_2019_draft.txt").write_text("1. Another report, same name.\n")
+    report = Index(settings, embedder).ingest([corpus_copy, other])
+    assert [f.status for f in report.files] == ["added", "failed"]
+    assert "also comes from" in (report.files[1].error or "")
+
+
+def test_killed_ingest_leaves_old_or_new_never_a_mix(
+    settings: Settings, embedder: Embedder, corpus_copy: Path, tmp_path: Path
+) -> None:
+    """SIGKILL a real `reportbot ingest` mid-run, many times over: each document is old or new."""
+    import os
+    import signal
+
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy])
+    path = next(corpus_copy.iterdir())
+    old = {u.label: u.text for u in index.store.units(
+        {d: i.version for d, i in index.documents().items()})}
+    path.write_text(path.read_text(encoding="utf-8").replace("Qingtian Meng", "Q. Meng"),
+                    encoding="utf-8")
+    # A second, larger document makes the run long enough to be killed inside it.
+    (corpus_copy / "SECOND.txt").write_text(
+        "".join(f"{n}. Paragraph {n} on victim identification and data collection in "
+                f"trafficking cases, with national measures described at length.\n\n"
+                for n in range(1, 1500)), encoding="utf-8")
+    env = {**os.environ, "RAG_HOME": str(settings.home), "RAG_CHROMA_URL": ""}
+    for delay in (1.5, 3.0, 4.5):
+        proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(corpus_copy)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        fresh = Index(settings, embedder)
+        live = fresh.documents()
+        units = {u.label: u.text for u in fresh.store.units(
+            {"CTOC_COP_WG.4_2019_draft": live["CTOC_COP_WG.4_2019_draft"].version})}
+        assert units == old or all("Qingtian Meng" not in t for t in units.values())
+        assert len(units) == live["CTOC_COP_WG.4_2019_draft"].units
+        if "SECOND" in live:
+            second = list(fresh.store.units({"SECOND": live["SECOND"].version}))
+            assert len(second) == live["SECOND"].units  # complete, never half-written
+    report = Index(settings, embedder).ingest([corpus_copy])  # the retry finishes the job
+    assert report.count("failed") == 0
+    final = Index(settings, embedder)
+    assert set(final.documents()) == {"CTOC_COP_WG.4_2019_draft", "SECOND"}
+    hits = search(final, Query("victim identification data collection", 50, None),
+                  settings.retrieval)
+    keys = [(h.unit.doc, h.unit.label) for h in hits]
+    assert len(keys) == len(set(keys))  # no unit served twice from two versions
