@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 QUESTION ?= What did China say about DNA databases?
 
-.PHONY: install dev run test lint bench eval clean
+.PHONY: install dev run test lint bench eval lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +12,18 @@ $(BIN)/python:
 
 # torch is pinned to the CPU build on local disk: a bare "torch" pulls a
 # multi-GB CUDA build. It is only used once, to export MiniLM to ONNX.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[export]'
+# requirements.lock pins every dependency (pip constraints): installs are reproducible.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q -c requirements.lock torch==2.13.0
+	$(BIN)/pip install -q -c requirements.lock -e '.[export]'
 	touch $@
 
 # llama-cpp-python compiles llama.cpp (about 6 min on 2 cores). GGML_NATIVE=OFF
 # builds for a portable x86-64 (AVX2) target: a native build used AMX
 # instructions this sandbox refuses ("Illegal instruction").
 $(VENV)/.installed-dev: $(VENV)/.installed
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install -q -e '.[export,eval,dev]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+		$(BIN)/pip install -q -c requirements.lock -e '.[export,eval,dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,6 +50,18 @@ eval: dev
 bench: dev
 	$(BIN)/python eval/bench.py
 	$(BIN)/python eval/bench_bot.py
+
+# After changing dependencies in pyproject.toml: re-resolve and re-pin.
+lock: dev
+	{ echo "# Exact versions of every dependency, used as pip constraints by the Makefile so"; \
+	  echo "# installs are reproducible. Regenerate after changing pyproject.toml: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^reportbot'; } > requirements.lock
+
+# Known vulnerabilities in the pinned versions (needs a vulnerability database:
+# pypi.org's JSON API or osv.dev, which this sandbox cannot reach).
+audit: dev
+	$(BIN)/pip install -q pip-audit
+	$(BIN)/pip-audit -r requirements.lock --no-deps --disable-pip
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
