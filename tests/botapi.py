@@ -175,9 +175,9 @@ def _parse(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
     return params
 
 
-def start(api: BotAPI | None = None) -> BotAPI:
-    """Serve ``api`` on a free localhost port in a daemon thread."""
-    api = api or BotAPI()
+def start(given: BotAPI | None = None) -> BotAPI:
+    """Serve ``given`` (or a new :class:`BotAPI`) on a free localhost port in a daemon thread."""
+    api = given or BotAPI()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -273,7 +273,7 @@ def inline_query(query: str, uid: int = 1001, username: str = "ana") -> dict[str
 class RunningBot:
     """An Application polling the stand-in from its own event loop thread."""
 
-    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg,unused-ignore]
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
