@@ -28,6 +28,7 @@ from rag.errors import (
 from rag.index.embed import Embedder, load_embedder
 from rag.index.lexical import LexicalIndex, registry_key
 from rag.index.store import ChromaStore, Part
+from rag.index.vcache import CachedEmbeddings
 from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
 from rag.settings import Settings
 from rag.types import NUMBERED_KINDS, DocInfo, FileResult, FileStatus, IngestReport, Unit
@@ -118,6 +119,7 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        self._cached: CachedEmbeddings | None = None
         self._store: ChromaStore | None = None
         self._lexical: LexicalIndex | None = None
 
@@ -127,6 +129,14 @@ class Index:
         if self._embedder is None:
             self._embedder = load_embedder(self.settings)
         return self._embedder
+
+    @property
+    def cached_embeddings(self) -> CachedEmbeddings:
+        """The embedder behind a text → vector cache, for ingest (queries skip it)."""
+        if self._cached is None:
+            self._cached = CachedEmbeddings(self.embedder,
+                                            self.settings.home / "vectors")
+        return self._cached
 
     def _embedder_name(self) -> str:
         if self._embedder is not None:
@@ -186,7 +196,7 @@ class Index:
                 return FileResult(str(path), doc_id, "unchanged", old.units)
             doc = parse_file(path, doc_id)
             parts = [p for u in doc.units for p in split_unit(u)]
-            vectors = self.embedder.embed([embed_text(p) for p in parts])
+            vectors = self.cached_embeddings.embed([embed_text(p) for p in parts])
             self.store.add(version, parts, vectors)
             info = DocInfo(
                 id=doc_id, symbol=doc.symbol, title=doc.title, date=doc.date, body=doc.body,

@@ -261,3 +261,31 @@ def test_killed_ingest_leaves_old_or_new_never_a_mix(
                   settings.retrieval)
     keys = [(h.unit.doc, h.unit.label) for h in hits]
     assert len(keys) == len(set(keys))  # no unit served twice from two versions
+
+
+def test_unchanged_paragraphs_are_not_embedded_again(
+    settings: Settings, embedder: Embedder, corpus_copy: Path
+) -> None:
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy])
+    cache = index.cached_embeddings
+    first = cache.misses
+    assert first > 60 and cache.hits == 0
+    path = next(corpus_copy.iterdir())
+    path.write_text(path.read_text(encoding="utf-8").replace("Qingtian Meng", "Q. Meng"),
+                    encoding="utf-8")
+    (corpus_copy / "COPY.txt").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    report = index.ingest([corpus_copy])
+    assert sorted(f.status for f in report.files) == ["added", "updated"]
+    from rag.index import embed_text, split_unit
+    from rag.parse import parse_file
+
+    edited = {embed_text(p) for u in parse_file(path).units for p in split_unit(u)
+              if "Q. Meng" in embed_text(p)}
+    assert 1 <= len(edited) < 10
+    assert cache.misses - first == len(edited)  # only edited parts went through the model
+    _, unit = index.unit("COPY", "10")
+    assert "Q. Meng" in unit.text
+    hits = search(index, Query("What did Meng say about DNA databases?", 4, None),
+                  settings.retrieval)
+    assert {h.unit.label for h in hits[:2]} == {"10"}  # same text, same vector, both docs
