@@ -16,11 +16,12 @@ paragraphs, and an interrupted ingest leaves the previous version live.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -28,6 +29,27 @@ import numpy as np
 from rag.errors import IndexMismatch, StoreUnavailable
 from rag.settings import Settings
 from rag.types import DocInfo, Unit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _remote(method: F) -> F:
+    """Turn a lost connection to a Chroma server into :class:`StoreUnavailable`.
+
+    A server that goes away mid-ingest must fail that file with a message that
+    says what to check, not crash the run with an httpx traceback.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        import httpx
+
+        try:
+            return method(self, *args, **kwargs)
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise StoreUnavailable(self.where, _reason(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 #: Bump when the record layout changes.
 SCHEMA = "1"
@@ -144,6 +166,7 @@ class ChromaStore:
         self._units = self._docs = None
 
     # -- registry ------------------------------------------------------------
+    @_remote
     def documents(self) -> dict[str, DocInfo]:
         if not self.open():
             return {}
@@ -154,6 +177,7 @@ class ChromaStore:
             out[doc_id] = DocInfo(**info)
         return out
 
+    @_remote
     def commit(self, info: DocInfo) -> None:
         """Make ``info.version`` the live version of the document (one write)."""
         self._docs.upsert(
@@ -163,10 +187,12 @@ class ChromaStore:
             metadatas=[{"version": info.version, "info": json.dumps(info.to_dict())}],
         )
 
+    @_remote
     def uncommit(self, doc: str) -> None:
         self._docs.delete(ids=[doc])
 
     # -- units ---------------------------------------------------------------
+    @_remote
     def add(self, version: str, parts: Sequence[Part], vectors: np.ndarray) -> None:
         for b in range(0, len(parts), _MAX_BATCH):
             chunk = parts[b : b + _MAX_BATCH]
@@ -189,6 +215,7 @@ class ChromaStore:
             meta["unit_text"] = u.text  # the whole paragraph, for show and BM25
         return meta
 
+    @_remote
     def delete_versions(self, doc: str, keep: str | None) -> None:
         """Delete a document's parts except those of version ``keep``."""
         where: dict[str, Any] = {"doc": doc}
@@ -196,22 +223,27 @@ class ChromaStore:
             where = {"$and": [{"doc": doc}, {"version": {"$ne": keep}}]}
         self._units.delete(where=where)
 
+    @_remote
     def count(self) -> int:
         return int(self._units.count()) if self.open() else 0
 
     def units(self, versions: dict[str, str]) -> Iterator[Unit]:
         """Every live unit (part 0 carries the whole text), document by document."""
         for doc, version in sorted(versions.items()):
-            got = self._units.get(
-                where={"$and": [{"doc": doc}, {"version": version}, {"part": 0}]},
-                include=["metadatas", "documents"],
-            )
+            got = self._get_part0(doc, version)
             rows = sorted(
                 zip(got["metadatas"], got["documents"], strict=True),
                 key=lambda r: int(r[0]["order"]),
             )
             for meta, text in rows:
                 yield unit_from_meta(meta, str(meta.get("unit_text", text)))
+
+    @_remote
+    def _get_part0(self, doc: str, version: str) -> Any:
+        return self._units.get(
+            where={"$and": [{"doc": doc}, {"version": version}, {"part": 0}]},
+            include=["metadatas", "documents"],
+        )
 
     def query(
         self, vector: np.ndarray, n: int, versions: dict[str, str], doc: str | None = None
@@ -231,6 +263,7 @@ class ChromaStore:
             live = self._query(vector, n, {"version": {"$in": sorted(set(versions.values()))}})
         return [(d, label, sim) for d, label, sim, _v in live]
 
+    @_remote
     def _query(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None
     ) -> list[tuple[str, str, float, str]]:

@@ -289,3 +289,64 @@ def test_unchanged_paragraphs_are_not_embedded_again(
     hits = search(index, Query("What did Meng say about DNA databases?", 4, None),
                   settings.retrieval)
     assert {h.unit.label for h in hits[:2]} == {"10"}  # same text, same vector, both docs
+
+
+def _start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail("chroma server did not start")
+
+
+def test_chroma_server_restarted_mid_ingest(
+    embedder: Embedder, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server goes away while a report is written: a clear failure, and the retry completes."""
+    import threading
+
+    from rag.errors import StoreUnavailable
+
+    port = _free_port()
+    server = _start_chroma(tmp_path / "server", port)
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "client"))
+    monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{port}")
+    settings = Settings()
+    try:
+        Index(settings, embedder).ingest([corpus_copy])
+        (corpus_copy / "SECOND.txt").write_text(
+            "".join(f"{n}. Paragraph {n} of the second report, on border management and "
+                    f"the protection of witnesses in case number {n * 7}.\n\n"
+                    for n in range(1, 1200)), encoding="utf-8")
+        stopper = threading.Timer(2.0, server.terminate)
+        stopper.start()
+        try:
+            report = Index(settings, embedder).ingest([corpus_copy])
+            second = next(f for f in report.files if f.doc == "SECOND")
+            assert second.status == "failed" and "RAG_CHROMA_URL" in (second.error or "")
+        except StoreUnavailable as exc:  # the registry itself could not be read
+            assert "RAG_CHROMA_URL" in str(exc)
+        stopper.join()
+        server.wait(timeout=30)
+        server = _start_chroma(tmp_path / "server", port)  # restarted, same data
+        index = Index(settings, embedder)
+        report = index.ingest([corpus_copy])
+        assert report.count("failed") == 0
+        docs = index.documents()
+        assert set(docs) == {"CTOC_COP_WG.4_2019_draft", "SECOND"}
+        units = list(index.store.units({"SECOND": docs["SECOND"].version}))
+        assert len(units) == docs["SECOND"].units == 1199  # whole, once
+        hits = search(index, Query("protection of witnesses case number", 50, None),
+                      settings.retrieval)
+        keys = [(h.unit.doc, h.unit.label) for h in hits]
+        assert len(keys) == len(set(keys))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
