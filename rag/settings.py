@@ -144,6 +144,9 @@ class LLMSettings(BaseModel):
         ge=200,
         description="Token budget (tiktoken cl100k) for the paragraphs put in the prompt.",
     )
+    max_concurrency: int = Field(
+        4, ge=1, description="Most LLM calls in flight at once from this process (the bot "
+        "answers many chats concurrently; a serving engine has its own limits).")
     breaker_failures: int = Field(
         2, ge=1, description="Consecutive endpoint failures that open the circuit breaker: "
         "questions are then answered extractively without calling the endpoint.")

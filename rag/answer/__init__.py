@@ -9,6 +9,7 @@ in one citation style.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -56,6 +57,8 @@ class Answerer:
         self._chat = chat
         self._prompts: Prompts | None = None
         self._breaker: Breaker | None = None
+        # Bounds concurrent LLM calls (bot chats run in worker threads).
+        self._llm_slots = threading.BoundedSemaphore(settings.llm.max_concurrency)
 
     # -- LLM parts, loaded on first use ----------------------------------------
     @property
@@ -94,7 +97,8 @@ class Answerer:
                          f"{wait:.0f} s")
             return None
         try:
-            reply, _ = complete(self.chat, messages, on_token)
+            with self._llm_slots:
+                reply, _ = complete(self.chat, messages, on_token)
         except LLMUnavailable as exc:
             self.breaker.record(ok=False)
             notes.append(str(exc))

@@ -148,3 +148,79 @@ def test_llm_mode_settings_do_not_leak_the_api_key(home: Path, embedder: Embedde
     a = Answerer(settings, Index(settings, embedder)).ask("What did China say?")
     assert secret not in repr(settings) and secret not in str(settings.model_dump())
     assert secret not in str(a.to_dict())
+
+
+def test_a_slow_llm_endpoint_times_out_into_the_extractive_answer(
+    home: Path, embedder: Embedder
+) -> None:
+    """An endpoint that accepts the connection and never answers: bounded wait, then a note."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])  # read nothing, answer nothing
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = listener.getsockname()[1]
+    settings = Settings(home=home, llm=LLMSettings(base_url=f"http://127.0.0.1:{port}/v1",
+                                                   timeout=1, breaker_failures=1))
+    answerer = Answerer(settings, Index(settings, embedder))
+    try:
+        started = time.monotonic()
+        a = answerer.ask("What did China say about DNA databases?", mode="llm")
+        waited = time.monotonic() - started
+        assert a.mode == "extractive" and "[¶10]" in a.answer
+        assert any("did not answer within 1 s" in n for n in a.notes), a.notes
+        assert waited < 10  # the timeout (one retry) bounds the wait
+        again = answerer.ask("What did China say about DNA databases?", mode="llm")
+        assert any("not called for another" in n for n in again.notes)  # breaker open
+    finally:
+        stop.set()
+        for s in held:
+            s.close()
+        listener.close()
+
+
+def test_llm_calls_in_flight_are_bounded(home: Path, embedder: Embedder) -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    class Counting:
+        name = "counting"
+
+        def __init__(self) -> None:
+            self.now = self.peak = 0
+            self.lock = threading.Lock()
+
+        def stream(self, messages: object) -> object:
+            with self.lock:
+                self.now += 1
+                self.peak = max(self.peak, self.now)
+            time.sleep(0.3)
+            with self.lock:
+                self.now -= 1
+            yield ("Since 2009, the MPS has set up a DNA database and facial recognition to "
+                   "identify victims of trafficking and missing children [¶10].")
+
+    chat = Counting()
+    settings = Settings(home=home, llm=LLMSettings(max_concurrency=2))
+    answerer = Answerer(settings, Index(settings, embedder), chat=chat)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: answerer.ask(
+            "What did China say about DNA databases?", mode="llm", doc=FOUNDING.stem),
+            range(8)))
+    assert all(a.mode == "llm" and "[¶10]" in a.answer for a in answers)
+    assert chat.peak == 2  # several at once, never more than the limit
