@@ -228,6 +228,9 @@ def chart(rows: list[dict], path: Path) -> None:  # type: ignore[type-arg]
             a.plot(xs, [r[key][1] for r in rs], style, marker="x", alpha=0.5,
                    label=f"{key[:-3]} p95 ({store})")
         b.plot(xs, [r["recall@5"] for r in rs], marker="o", label=f"recall@5 ({store})")
+        if all("recall@5_distinct" in r for r in rs):
+            b.plot(xs, [r["recall@5_distinct"] for r in rs], "--", marker="o",
+                   label=f"recall@5, copies collapsed ({store})")
     for ax in (a, b):
         ax.set_xscale("log")
         ax.set_xlabel("paragraphs indexed")
@@ -247,7 +250,17 @@ def main() -> None:
     ap.add_argument("--server", action="store_true", help="Also against `chroma run`.")
     ap.add_argument("--chart", type=Path, default=ROOT / "eval" / "report" / "scale.png")
     ap.add_argument("--json", type=Path, help="Write the rows here too.")
+    ap.add_argument("--plot", type=Path, nargs="+",
+                    help="Only draw the chart from rows saved with --json by earlier runs.")
     args = ap.parse_args()
+    if args.plot:
+        rows = [r for f in args.plot for r in json.loads(f.read_text())["rows"]]
+        best: dict[tuple[int, str], dict] = {}  # type: ignore[type-arg]
+        for r in rows:  # a later file wins for the same size and store
+            best[(r["size"], r["store"])] = r
+        chart(sorted(best.values(), key=lambda r: r["units"]), args.chart)
+        print(f"chart: {args.chart}")
+        return
     work = Path(tempfile.mkdtemp(prefix="reportbot-scale-"))
     rows = []
     try:
