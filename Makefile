@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 QUESTION ?= What did China say about DNA databases?
 
-.PHONY: install dev run test lint bench eval lock audit clean
+.PHONY: install dev run test lint bench bench-scale eval lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ eval: dev
 bench: dev
 	$(BIN)/python eval/bench.py
 	$(BIN)/python eval/bench_bot.py
+
+# How cost grows with the corpus (about 10 min); add 100000 to --sizes by hand (about 15 more).
+bench-scale: dev
+	$(BIN)/python eval/bench_scale.py --sizes 1000 10000 --server --json eval/report/scale.json
 
 # After changing dependencies in pyproject.toml: re-resolve and re-pin.
 lock: dev
