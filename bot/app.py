@@ -630,7 +630,10 @@ def build_application(settings: Settings, answerer: Answerer | None = None,
     app.add_handler(CommandHandler("ask", cmd_ask))
     app.add_handler(CommandHandler("stats", cmd_stats))
     app.add_handler(CommandHandler("reload", cmd_reload))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_message))
+    # New messages only: an edit of an answered question would otherwise be answered
+    # a second time, and its reply could not be attached to the edit anyway.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+                                   on_message))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(on_inline))
     app.add_error_handler(on_error)

@@ -284,6 +284,7 @@ def main() -> None:
         chart(rows, args.chart)
         print(f"chart: {args.chart}")
         if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"encode": encode, "rows": rows}, indent=2))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -254,6 +254,20 @@ def test_telegram_refusals_are_logged_not_fatal(bot: RunningBot, api: BotAPI) ->
                           3022).params["text"]
 
 
+def test_edited_questions_are_not_answered_twice(bot: RunningBot, api: BotAPI) -> None:
+    uid = 3023
+    ask(api, private_message(QUESTION, uid=uid, username="u3023"), uid)
+    edited = private_message(QUESTION + " Please.", uid=uid, username="u3023")
+    edited["message"]["edit_date"] = int(time.time())
+    since = time.time()
+    api.push({"edited_message": edited["message"]})
+    # A new question after the edit is answered; the edit itself got nothing.
+    reply = ask(api, private_message("What is Recommendation 6 about?", uid=uid,
+                                     username="u3023"), uid)
+    assert "Recommendation 6" in reply.params["text"]
+    assert len(api.sent("sendMessage", uid, since=since)) == 1
+
+
 def test_replies_survive_a_deleted_question(bot: RunningBot, api: BotAPI) -> None:
     """Group replies quote the question but are sent even if it was deleted meanwhile."""
     reply = ask(api, group_message("/ask What is Recommendation 6 about?", -100200, uid=1004,
