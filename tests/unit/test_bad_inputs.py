@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import resource
 from pathlib import Path
 
@@ -115,7 +116,8 @@ def test_folders_links_and_missing_paths(tmp_path: Path) -> None:
     assert loop / "r.txt" in found and all("again" not in p.parts for p in found)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(
     st.text(max_size=80),
     st.from_regex(r"\A[0-9]{1,3}(\.[0-9])?\. [A-Za-z ,.]{0,60}\Z"),
@@ -135,8 +137,12 @@ def test_any_text_parses_with_unique_labels_traceable_to_the_source(parts: list[
     for u in doc.units:
         assert 0 <= u.start <= u.end <= len(text)
         # Every word of the unit's text comes from its span of the source.
-        source = text[u.start:u.end]
+        # The parser's documented joins: a line-end "/", "–" or "-" joins the next line
+        # ("5/\n1" → "5/1"), and a layout hyphen may be dropped ("recom-\nmendation").
+        span = re.sub(r"\s+", " ", text[u.start:u.end].replace("\u00ad", ""))
+        kept = re.sub(r"([-–/]) ", r"\1", span)
+        dropped = re.sub(r"- ", "", span)
         for word in u.text.split()[:20]:
-            core = word.strip(".,;:()\u00ad-")
+            core = word.replace("\u00ad", "").strip(".,;:()-·…")  # · and … are layout marks
             if core:
-                assert core in source.replace("\u00ad", "").replace("-\n", ""), (word, source)
+                assert core in kept or core in dropped or core in span, (word, span)
