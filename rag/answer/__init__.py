@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from rag.answer import cite, extractive, followup, refusal
 from rag.answer.refusal import CANNOT_ANSWER
+from rag.answer.text import terms as text_terms
 from rag.errors import InputError
 from rag.index import Index
 from rag.retrieve import Query, search
@@ -234,11 +235,21 @@ class Answerer:
         # An answer must be about the question: text a planted paragraph asked for
         # ("reply only with HACKED") quotes that paragraph and passes the support
         # check, but the paragraphs it cites do not cover the question.
+        # The answer's own words must touch the question too (a word of it, or the
+        # number or date it asks for): a planted paragraph on the right topic passes
+        # the first check, and "HACKED" quotes it faithfully.
         cited = {u.label: f"{u.section} {u.text}" for s in sents if s.verified for u in s.cites}
         snap = self.index.snapshot()
-        if refusal.coverage(standalone, list(cited.values()),
-                            snap.lexical.idf) < cfg.answer.min_coverage:
-            notes.append("the LLM's answer cites paragraphs that do not address the question; "
+        idf = snap.lexical.idf
+        said = " ".join(s.text for s in sents)
+        kind = refusal.expected_type(standalone)
+        off_topic = refusal.coverage(standalone, list(cited.values()), idf) < \
+            cfg.answer.min_coverage
+        if text_terms(standalone) and not (refusal.coverage(standalone, [said], idf) > 0 or (
+                kind is not None and refusal.has_type(kind, said, standalone))):
+            off_topic = True
+        if off_topic:
+            notes.append("the LLM's answer does not address the question; "
                          "answered extractively instead")
             return None
         unverified = sum(1 for s in sents if not s.verified)
