@@ -238,7 +238,8 @@ class Index:
             folder = self.settings.lexical_path / self.store.units_name / key
             lexical = LexicalIndex.load(key, folder)
             if lexical is None:
-                lexical = LexicalIndex.build(key, self.store.units(versions))
+                lexical = LexicalIndex.build(
+                    key, self.store.units(versions, {d: i.units for d, i in docs.items()}))
                 lexical.save(folder)
                 _prune(folder.parent, keep=key)
             self._lexical = lexical
