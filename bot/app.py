@@ -172,16 +172,21 @@ def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
 
 # -- access control ------------------------------------------------------------
 
+def user_names(update: Update) -> set[str]:
+    """Every way a list may name this update's sender: id, username, @username."""
+    user = update.effective_user
+    if user is None:
+        return set()
+    names = {str(user.id)}
+    if user.username:
+        names |= {user.username.lower(), f"@{user.username.lower()}"}
+    return names
+
+
 def identities(update: Update) -> set[str]:
     """Every way the allow-list may name this update's sender or chat."""
-    out: set[str] = set()
-    if (user := update.effective_user) is not None:
-        out.add(str(user.id))
-        if user.username:
-            out |= {user.username.lower(), f"@{user.username.lower()}"}
-    if (chat := update.effective_chat) is not None:
-        out.add(str(chat.id))
-    return out
+    chat = update.effective_chat
+    return user_names(update) | ({str(chat.id)} if chat is not None else set())
 
 
 async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -504,12 +509,7 @@ async def cmd_show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def is_admin(update: Update, d: Deps) -> bool:
-    user = update.effective_user
-    if user is None:
-        return False
-    ids = {str(user.id)} | ({user.username.lower(), f"@{user.username.lower()}"}
-                            if user.username else set())
-    return bool(ids & d.admins)
+    return bool(user_names(update) & d.admins)
 
 
 async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -519,14 +519,12 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_admin(update, d):
         await update.effective_message.reply_text("/stats is for the bot's administrators.")
         return
-    answers = d.state.answers(limit=1_000_000)
+    n = d.state.counts()
     docs = await asyncio.to_thread(d.answerer.index.documents)
-    up = sum(1 for a in answers if a.feedback > 0)
-    down = sum(1 for a in answers if a.feedback < 0)
     lines = [
-        f"<b>Answers</b>: {len(answers)} ({sum(a.refused for a in answers)} refused), "
-        f"👍 {up}, 👎 {down}",
-        f"<b>Refused access</b>: {sum(x.attempts for x in d.state.denied())} attempts",
+        f"<b>Answers</b>: {n['answers']} ({n['refused']} refused), 👍 {n['up']}, "
+        f"👎 {n['down']}",
+        f"<b>Refused access</b>: {n['denied']} attempts",
         f"<b>Reports</b>: {len(docs)}; mode {esc(d.answerer.resolve_mode(None))}",
         f"<b>Up</b> since {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(d.started))}",
     ]

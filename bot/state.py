@@ -181,6 +181,19 @@ class BotState:
         where = "WHERE a.refused = 1 OR f.score < 0" if unanswered else ""
         return self._answers(where, (), limit)
 
+    def counts(self) -> dict[str, int]:
+        """Answers, refused answers, answers liked and disliked on balance, refused attempts."""
+        with self._lock:
+            answers, refused = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(refused), 0) FROM answers").fetchone()
+            up, down = self._db.execute(
+                "SELECT COALESCE(SUM(score > 0), 0), COALESCE(SUM(score < 0), 0) FROM "
+                "(SELECT SUM(value) AS score FROM feedback GROUP BY answer_id)").fetchone()
+            denied = self._db.execute(
+                "SELECT COALESCE(SUM(attempts), 0) FROM denied").fetchone()[0]
+        return {"answers": answers, "refused": refused, "up": up, "down": down,
+                "denied": denied}
+
     def _answers(self, where: str, args: tuple[Any, ...], limit: int) -> list[LoggedAnswer]:
         sql = (
             "SELECT a.id, a.chat_id, a.user_id, a.username, a.question, a.answer, a.refused, "

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,18 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eval.bench_scale import start_server  # noqa: E402
 from rag.answer import Answerer  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
 from rag.index import Index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(v: list[float], q: float) -> float:
@@ -50,15 +44,10 @@ def main() -> None:
     if not SHARED.is_dir():
         raise SystemExit("needs ../shared/corpus")
     work = Path(tempfile.mkdtemp(prefix="reportbot-live-"))
-    port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).with_name("chroma")), "run", "--path",
-                               str(work / "server"), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, url = start_server(work / "server")
     try:
-        time.sleep(3)
-        env = {**os.environ, "RAG_HOME": str(work / "ingester"),
-               "RAG_CHROMA_URL": f"http://127.0.0.1:{port}"}
-        settings = Settings(home=work / "bot", chroma_url=f"http://127.0.0.1:{port}")
+        env = {**os.environ, "RAG_HOME": str(work / "ingester"), "RAG_CHROMA_URL": url}
+        settings = Settings(home=work / "bot", chroma_url=url)
         index = Index(settings)
         index.ingest([ROOT / "corpus"])
         answerer = Answerer(settings, index)

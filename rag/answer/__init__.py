@@ -153,7 +153,8 @@ class Answerer:
 
         answer = None
         if chosen == "llm" and hits:
-            answer = self._llm_answer(question, standalone, hits, symbols, notes, on_token)
+            answer = self._llm_answer(question, standalone, hits, symbols,
+                                      snap.lexical.idf, notes, on_token)
         if answer is None:
             answer = self._extractive_answer(question, standalone, hits, symbols, titles,
                                              snap.lexical.idf, notes)
@@ -200,7 +201,7 @@ class Answerer:
 
     def _llm_answer(
         self, question: str, standalone: str, hits: list[Hit], symbols: dict[str, str | None],
-        notes: list[str], on_token: Callable[[str], None] | None,
+        idf: Callable[[str], float], notes: list[str], on_token: Callable[[str], None] | None,
     ) -> Answer | None:
         """The LLM's answer, checked; None (with a note) when the extractive one must do."""
         from rag.answer.llm import pack_context
@@ -239,8 +240,6 @@ class Answerer:
         # number or date it asks for): a planted paragraph on the right topic passes
         # the first check, and "HACKED" quotes it faithfully.
         cited = {u.label: f"{u.section} {u.text}" for s in sents if s.verified for u in s.cites}
-        snap = self.index.snapshot()
-        idf = snap.lexical.idf
         said = " ".join(s.text for s in sents)
         kind = refusal.expected_type(standalone)
         off_topic = refusal.coverage(standalone, list(cited.values()), idf) < \

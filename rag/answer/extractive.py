@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.answer.cite import Sentence
+from rag.answer.refusal import counts_asked, expected_type, has_type
 from rag.answer.text import sentences, terms
 from rag.types import Hit
 
@@ -63,8 +64,6 @@ def compose(
     type_bonus: float = 0.15,
 ) -> list[Sentence]:
     """Pick up to ``max_sentences`` sentences from ``hits`` that answer ``question``."""
-    from rag.answer.refusal import counts_asked, expected_type, has_type
-
     kind = expected_type(question)
     weights = _weights(question, idf)
     total = sum(weights.values())

@@ -16,6 +16,7 @@ from rag.index import Index
 from rag.index.embed import Embedder
 from rag.retrieve import Query, search
 from rag.settings import Settings
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -136,40 +137,12 @@ def test_whole_shared_corpus(settings: Settings, embedder: Embedder, shared_corp
     assert "Recommendation 6" in labels
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
     """A real `chroma run` server on localhost."""
-    port = _free_port()
-    exe = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    proc = _start_chroma(tmp_path / "server", port)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        else:
-            pytest.fail("chroma server did not start")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -202,7 +175,7 @@ def test_unreachable_server_is_a_clear_error(
     from rag.errors import StoreUnavailable
 
     monkeypatch.setenv("RAG_HOME", str(tmp_path))
-    monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreUnavailable, match="RAG_CHROMA_URL"):
         Index(Settings(), embedder).documents()
 
@@ -314,7 +287,7 @@ def test_chroma_server_restarted_mid_ingest(
 
     from rag.errors import StoreUnavailable
 
-    port = _free_port()
+    port = free_port()
     server = _start_chroma(tmp_path / "server", port)
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "client"))
     monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{port}")
