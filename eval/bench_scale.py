@@ -106,7 +106,7 @@ for q in runs[:100]:
 print(json.dumps({"search_ms": pct(s_ms), "answer_ms": pct(a_ms), "recall@5":
                   sum(hits) / len(hits), "recall@5_distinct": sum(distinct) / len(distinct),
                   "n": len(runs), "chroma_query_ms": pct(chroma_ms),
-                  "bm25_ms": pct(bm25_ms), "units": len(snap.lexical.units),
+                  "bm25_ms": pct(bm25_ms), "units": len(snap.lexical),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

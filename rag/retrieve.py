@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
+from rag.index.lexical import Key
 from rag.settings import RetrievalSettings
 from rag.types import Hit, Unit
 
@@ -62,54 +63,53 @@ def search(index: Index, query: Query, config: RetrievalSettings) -> list[Hit]:
 
 def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) -> list[Hit]:
     lexical = snap.lexical
-    row_of = lexical.row_of
+    unit_of = lexical.unit_of
     n = max(config.candidates, query.k)
 
     vector = index.embedder.embed([query.text])[0]
-    dense_rank: dict[int, int] = {}
-    similarity: dict[int, float] = {}
+    dense_rank: dict[Key, int] = {}
+    similarity: dict[Key, float] = {}
     # Over-fetch a little: several parts of one long unit count once.
     for doc, label, sim in index.dense(vector, n + 10, snap.versions, query.doc):
-        row = row_of.get((doc, label))
-        if row is not None and row not in dense_rank:  # parts of one unit: best part counts
-            dense_rank[row] = len(dense_rank) + 1
-            similarity[row] = sim
+        key = (doc, label)
+        if key in unit_of and key not in dense_rank:  # parts of one unit: best part counts
+            dense_rank[key] = len(dense_rank) + 1
+            similarity[key] = sim
         if len(dense_rank) >= n:
             break
     lexical_rank = {
-        row: r for r, (row, _score) in enumerate(lexical.search(query.text, n, query.doc), 1)
+        key: r for r, (key, _score) in enumerate(lexical.search(query.text, n, query.doc), 1)
     }
 
-    scores: dict[int, float] = {}
+    scores: dict[Key, float] = {}
     for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight)):
-        for row, rank in ranks.items():
-            scores[row] = scores.get(row, 0.0) + weight / (config.rrf_k + rank)
+        for key, rank in ranks.items():
+            scores[key] = scores.get(key, 0.0) + weight / (config.rrf_k + rank)
 
     about_recs = bool(_ABOUT_RECOMMENDATIONS.search(query.text))
     named = mentioned_labels(query.text)
     top = max(scores.values(), default=1.0)
-    for row in list(scores):
-        unit = lexical.units[row]
+    for key in list(scores):
+        unit = unit_of[key]
         if not config.headings and unit.kind in ("heading", "title"):
-            del scores[row]
+            del scores[key]
             continue
         if about_recs and _prefers(unit):
-            scores[row] *= 1.0 + config.section_boost
+            scores[key] *= 1.0 + config.section_boost
     for label in named:
         for doc in [query.doc] if query.doc else list(snap.docs):
-            row = row_of.get((doc, label))
-            if row is not None:
-                scores[row] = scores.get(row, 0.0) + top  # named units come first
+            if (doc, label) in unit_of:
+                scores[(doc, label)] = scores.get((doc, label), 0.0) + top  # named units first
 
-    best = sorted(scores, key=lambda r: (-scores[r], lexical.units[r].order))[: query.k]
+    best = sorted(scores, key=lambda k: (-scores[k], unit_of[k].doc, unit_of[k].order))
     return [
         Hit(
-            unit=lexical.units[r],
-            score=scores[r],
-            dense_rank=dense_rank.get(r),
-            lexical_rank=lexical_rank.get(r),
-            symbol=snap.docs[lexical.units[r].doc].symbol,
-            similarity=similarity.get(r),
+            unit=unit_of[k],
+            score=scores[k],
+            dense_rank=dense_rank.get(k),
+            lexical_rank=lexical_rank.get(k),
+            symbol=snap.docs[k[0]].symbol,
+            similarity=similarity.get(k),
         )
-        for r in best
+        for k in best[: query.k]
     ]

@@ -1,16 +1,17 @@
 """The index: parse → split to the embedding window → embed → store, plus the lexical side.
 
 :class:`Index` is what front ends and the retriever use; it hides Chroma, the
-embedder and bm25s behind a few calls (``ingest``, ``remove``, ``documents``,
+embedder and tantivy behind a few calls (``ingest``, ``remove``, ``documents``,
 ``unit``, ``snapshot``, ``dense``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from rag.errors import (
     UnknownLabel,
 )
 from rag.index.embed import Embedder, load_embedder
-from rag.index.lexical import LexicalIndex, registry_key
+from rag.index.lexical import LexicalIndex, LexicalStore
 from rag.index.store import ChromaStore, Part
 from rag.index.vcache import CachedEmbeddings
 from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
@@ -121,7 +122,7 @@ class Index:
         self._embedder = embedder
         self._cached: CachedEmbeddings | None = None
         self._store: ChromaStore | None = None
-        self._lexical: LexicalIndex | None = None
+        self._lexical: LexicalStore | None = None
 
     # -- components ----------------------------------------------------------
     @property
@@ -172,6 +173,8 @@ class Index:
             if progress:
                 progress(path.name, n, len(files))
             report.files.append(self._ingest_one(path, registry, seen))
+        if any(f.status in ("added", "updated") for f in report.files):
+            self._sync_lexical()
         if progress:
             progress("", len(files), len(files))
         report.seconds = time.perf_counter() - started
@@ -221,7 +224,13 @@ class Index:
             raise UnknownDocument(doc, docs)
         self.store.uncommit(doc)
         self.store.delete_versions(doc, keep=None)
+        self._sync_lexical()
         return docs[doc]
+
+    def _sync_lexical(self) -> None:
+        """Bring the lexical index to the registry now, so the next query does not pay."""
+        with contextlib.suppress(EmptyIndex):
+            self.snapshot()
 
     # -- reading -------------------------------------------------------------
     def documents(self) -> dict[str, DocInfo]:
@@ -233,24 +242,21 @@ class Index:
         if not docs:
             raise EmptyIndex()
         versions = {d: i.version for d, i in docs.items()}
-        key = registry_key(versions)
-        if self._lexical is None or self._lexical.key != key:
-            folder = self.settings.lexical_path / self.store.units_name / key
-            lexical = LexicalIndex.load(key, folder)
-            if lexical is None:
-                lexical = LexicalIndex.build(
-                    key, self.store.units(versions, {d: i.units for d, i in docs.items()}))
-                lexical.save(folder)
-                _prune(folder.parent, keep=key)
-            self._lexical = lexical
-        return Snapshot(docs, self._lexical)
+        expected = {d: i.units for d, i in docs.items()}
+        if self._lexical is None:
+            self._lexical = LexicalStore(self.settings.lexical_path / self.store.units_name)
+
+        def fetch(wanted: dict[str, str]) -> Iterator[Unit]:
+            return self.store.units(wanted, {d: expected[d] for d in wanted if d in expected})
+
+        return Snapshot(docs, self._lexical.view(versions, fetch))
 
     def unit(self, doc: str, label: str) -> tuple[DocInfo, Unit]:
         """The unit a citation names, with its document."""
         snap = self.snapshot()
         if doc not in snap.docs:
             raise UnknownDocument(doc, snap.docs)
-        units = [u for u in snap.lexical.units if u.doc == doc]
+        units = snap.lexical.doc_units.get(doc, [])
         found = next((u for u in units if u.label == label), None)
         if found is None:
             found = next((u for u in units if u.label.lower() == label.strip().lower()), None)
@@ -263,12 +269,3 @@ class Index:
     ) -> list[tuple[str, str, float]]:
         """(doc, label, similarity) of the parts nearest to ``vector``, live versions only."""
         return self.store.query(vector, n, versions, doc)
-
-
-def _prune(folder: Path, keep: str) -> None:
-    """Drop lexical caches of registries that are no longer live."""
-    import shutil
-
-    for child in folder.iterdir():
-        if child.is_dir() and child.name != keep and not child.name.endswith(".tmp"):
-            shutil.rmtree(child, ignore_errors=True)

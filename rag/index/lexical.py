@@ -1,10 +1,18 @@
-"""BM25 over the live units (bm25s + Snowball stemming), cached on local disk.
+"""BM25 over the live units: a tantivy index on local disk, kept in step with the registry.
 
-The lexical index is derived state: it is rebuilt from the vector store's live
-units whenever the registry changes, and saved under ``RAG_HOME/lexical``
-keyed by the registry's content. This works the same with an embedded store
-and with a Chroma server shared by several processes: each process keeps its
-own cache and notices a new registry on its next query.
+Why tantivy: bm25s (used before) bakes idf and document lengths into one score
+matrix at index time, so every new report re-indexed every paragraph (20 s at
+100k units). Tantivy keeps postings in segments and computes the global BM25
+statistics at query time, so adding or removing a report costs that report's
+paragraphs, and deletes are by term.
+
+The index is derived state, one per vector collection, under
+``RAG_HOME/lexical/<collection>``. :class:`LexicalStore` brings it to a
+registry by a document diff (delete the stale versions, add the new ones, one
+commit) and returns an immutable :class:`LexicalIndex` view for one snapshot.
+The same design works with a Chroma server: each machine keeps its own lexical
+index and fills it from the server; processes that share a ``RAG_HOME`` share
+one index (tantivy allows one writer at a time; the others wait for it).
 """
 
 from __future__ import annotations
@@ -12,17 +20,37 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import shutil
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from rag.errors import RagError
 from rag.types import Unit
+
+#: Bump when the schema, the analyzer or ``lexical_text`` changes: the index is rebuilt.
+LEXICAL_VERSION = "3"
+_ANALYZER = "reportbot_en"
+# bm25s's tokenizer, which the calibrated thresholds were measured with: words of
+# two or more characters, Lucene's English stopwords, Snowball (Porter2) stems.
+_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_STOPWORDS = (
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+    "these", "they", "this", "to", "was", "will", "with",
+)
+#: Tantivy's writer memory budget; 15 MB is its floor per thread, one thread suffices.
+_WRITER_HEAP = 32_000_000
+#: How long a process waits for another one's sync before giving up.
+_WRITER_WAIT_S = 120.0
+
+Key = tuple[str, str]
+Fetch = Callable[[dict[str, str]], Iterable[Unit]]
 
 _STEMMER: Any = None
 
@@ -38,7 +66,7 @@ def _stemmer() -> Any:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """One lower-case word as the BM25 index spells it."""
+    """One lower-case word as the BM25 index spells it (the same Porter2 stemmer)."""
     return str(_stemmer().stemWord(word))
 
 
@@ -55,104 +83,280 @@ def lexical_text(unit: Unit) -> str:
     return f"{label} {heading} {unit.text}"
 
 
-def _tokenize(texts: Sequence[str]) -> Any:
-    import bm25s
+class LexicalBusy(RagError):
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            f"{folder}: another process has held the lexical index for "
+            f"{_WRITER_WAIT_S:.0f} s; wait for its ingest to finish and try again"
+        )
 
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    import tantivy
+
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_TOKEN_PATTERN))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.custom_stopword(list(_STOPWORDS)))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
     )
 
 
-@dataclass(slots=True)
+def _schema() -> Any:
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("text", tokenizer_name=_ANALYZER, index_option="freq")
+    # raw: ids and labels are matched (and deleted) exactly, never tokenized
+    builder.add_text_field("doc", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("label", stored=True, tokenizer_name="raw", index_option="basic")
+    return builder.build()
+
+
+@dataclass(frozen=True, slots=True)
 class LexicalIndex:
-    """BM25 scores over ``units`` (row i of the index is ``units[i]``)."""
+    """A read-only view for one registry: its units and a BM25 searcher over exactly them."""
 
     key: str
-    units: list[Unit]
-    retriever: Any
-    doc_rows: dict[str, np.ndarray]
-    #: (doc, label) → row, built once: a per-query dict of every unit cost ~40 ms at 100k.
-    row_of: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: (doc, label) → unit, for every live unit.
+    unit_of: Mapping[Key, Unit]
+    #: doc → its units in reading order.
+    doc_units: Mapping[str, list[Unit]]
+    searcher: Any
+    schema: Any
 
-    def __post_init__(self) -> None:
-        if not self.row_of:
-            self.row_of = {(u.doc, u.label): i for i, u in enumerate(self.units)}
+    def __len__(self) -> int:
+        return len(self.unit_of)
 
-    @classmethod
-    def build(cls, key: str, units: Iterable[Unit]) -> LexicalIndex:
-        import bm25s
+    def terms(self, text: str) -> list[str]:
+        """The BM25 terms of a text, as the index spells them."""
+        return list(_analyzer().analyze(text))
 
-        units = list(units)
-        retriever = bm25s.BM25()
-        if units:
-            retriever.index(_tokenize([lexical_text(u) for u in units]), show_progress=False)
-        return cls(key, units, retriever, _doc_rows(units))
+    def search(self, query: str, n: int, doc: str | None = None) -> list[tuple[Key, float]]:
+        """((doc, label), score) of the best ``n`` units with a positive score."""
+        import tantivy
 
-    def search(
-        self, query: str, n: int, doc: str | None = None
-    ) -> list[tuple[int, float]]:
-        """(row, score) of the best ``n`` units with a positive score."""
-        if not self.units or not re.search(r"\w", query):
+        terms = self.terms(query)
+        if not terms or not self.unit_of or n <= 0:
             return []
-        tokens = _tokenize([query])
-        if not tokens.vocab:
+        if doc is not None and doc not in self.doc_units:
             return []
-        mask = None
+        q = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "text", t))
+             for t in terms])
         if doc is not None:
-            rows = self.doc_rows.get(doc)
-            if rows is None:
-                return []
-            mask = np.zeros(len(self.units), dtype=np.float32)
-            mask[rows] = 1.0
-        k = min(n, len(self.units))
-        results, scores = self.retriever.retrieve(
-            tokens, k=k, weight_mask=mask, show_progress=False, n_threads=1
-        )
-        return [
-            (int(r), float(s)) for r, s in zip(results[0], scores[0], strict=True) if s > 0
-        ]
+            # A zero-score filter: the ranking within the document stays pure BM25.
+            only = tantivy.Query.const_score_query(
+                tantivy.Query.term_query(self.schema, "doc", doc), 0.0)
+            q = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, only), (tantivy.Occur.Must, q)])
+        out: list[tuple[Key, float]] = []
+        for score, address in self.searcher.search(q, n).hits:
+            if score <= 0:
+                continue
+            stored = self.searcher.doc(address)
+            key = (str(stored["doc"][0]), str(stored["label"][0]))
+            if key in self.unit_of:  # a version another process just added is not ours yet
+                out.append((key, float(score)))
+        return out
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; a term no unit has gets the maximum."""
-        n = len(self.units)
-        vocab: dict[str, int] = getattr(self.retriever, "vocab_dict", None) or {}
-        tid = vocab.get(term)
-        df = 0
-        if tid is not None:
-            indptr = self.retriever.scores["indptr"]
-            df = int(indptr[tid + 1] - indptr[tid])
+        n = len(self.unit_of)
+        df = min(int(self.searcher.doc_freq("text", term)), n) if n else 0
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    # -- persistence ---------------------------------------------------------
-    def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self.units:
-            self.retriever.save(str(tmp / "bm25"))
-        (tmp / "units.json").write_text(
-            json.dumps([u.to_dict() for u in self.units], ensure_ascii=False)
-        )
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
 
-    @classmethod
-    def load(cls, key: str, folder: Path) -> LexicalIndex | None:
-        import bm25s
+class LexicalStore:
+    """The on-disk lexical index of one collection, brought to each registry by a diff."""
 
-        units_file = folder / "units.json"
-        if not units_file.exists():
-            return None
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._lock = threading.Lock()
+        self._index: Any = None
+        self._view: LexicalIndex | None = None
+        #: (doc, version) → units, so a new view reuses what the last one read.
+        self._units: dict[Key, list[Unit]] = {}
+        #: Seconds the last sync spent, and how many units it wrote (for benchmarks).
+        self.last_sync: tuple[float, int] = (0.0, 0)
+
+    @property
+    def _tantivy_dir(self) -> Path:
+        return self.folder / "tantivy"
+
+    @property
+    def _state_file(self) -> Path:
+        return self.folder / "state.json"
+
+    def view(self, versions: dict[str, str], fetch: Fetch) -> LexicalIndex:
+        """The index over exactly ``versions``; ``fetch`` reads units of the versions it lacks."""
+        key = registry_key(versions)
+        view = self._view
+        if view is not None and view.key == key:
+            return view
+        with self._lock:
+            if self._view is not None and self._view.key == key:
+                return self._view
+            started = time.perf_counter()
+            # One process at a time opens, creates or writes the folder; tantivy's own
+            # writer lock alone let two processes create the index over each other.
+            with self._file_lock():
+                index = self._open()
+                written = self._sync(index, versions, fetch)
+            index.reload()
+            units = {d: self._doc_units(d, v, fetch) for d, v in versions.items()}
+            view = LexicalIndex(
+                key,
+                {(u.doc, u.label): u for us in units.values() for u in us},
+                units,
+                index.searcher(),
+                index.schema,
+            )
+            self._units = {(d, versions[d]): us for d, us in units.items()}
+            self._view = view
+            self.last_sync = (time.perf_counter() - started, written)
+            return view
+
+    # -- the on-disk index ---------------------------------------------------
+    def _read_state(self) -> dict[str, Any]:
         try:
-            units = [Unit(**u) for u in json.loads(units_file.read_text())]
-            retriever = bm25s.BM25.load(str(folder / "bm25")) if units else bm25s.BM25()
+            state = json.loads(self._state_file.read_text())
+            if state.get("version") == LEXICAL_VERSION:
+                return dict(state)
+        except (OSError, ValueError):
+            pass
+        return {"version": LEXICAL_VERSION, "docs": {}, "dirty": []}
+
+    def _write_state(self, docs: dict[str, str], dirty: Iterable[str]) -> None:
+        state = {"version": LEXICAL_VERSION, "docs": docs, "dirty": sorted(dirty)}
+        tmp = self._state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, sort_keys=True))
+        tmp.replace(self._state_file)
+
+    def _open(self) -> Any:
+        import tantivy
+
+        if self._index is not None:
+            return self._index
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _prune_legacy(self.folder)
+        index = None
+        if self._read_state()["docs"] and tantivy.Index.exists(str(self._tantivy_dir)):
+            try:
+                index = tantivy.Index.open(str(self._tantivy_dir))
+            except (ValueError, OSError):
+                index = None  # damaged or from another tantivy: rebuilt, not trusted
+        if index is None:
+            shutil.rmtree(self._tantivy_dir, ignore_errors=True)
+            self._tantivy_dir.mkdir(parents=True)
+            index = tantivy.Index(_schema(), path=str(self._tantivy_dir))
+            self._write_state({}, [])
+        index.register_tokenizer(_ANALYZER, _analyzer())
+        self._index = index
+        return index
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(self.folder / "lock", timeout=_WRITER_WAIT_S):
+                yield
+        except Timeout as exc:
+            raise LexicalBusy(self.folder) from exc
+
+    def _sync(self, index: Any, versions: dict[str, str], fetch: Fetch) -> int:
+        """Delete stale versions and add missing ones; the number of units written."""
+        import tantivy
+
+        def diff(state: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
+            have: dict[str, str] = state["docs"]
+            dirty = set(state["dirty"])
+            gone = {d for d in have if versions.get(d) != have[d]} | dirty
+            new = {d: v for d, v in versions.items() if have.get(d) != v or d in dirty}
+            return gone, new
+
+        gone, new = diff(self._read_state())  # under the file lock: nobody else writes
+        if not gone and not new:
+            return 0
+        state = self._read_state()
+        writer = index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+        try:
+            # Mark before writing: a crash between commit and the state write leaves
+            # these documents dirty, and the next sync redoes them from scratch.
+            self._write_state(state["docs"], set(state["dirty"]) | gone | set(new))
+            for d in sorted(gone | set(new)):
+                writer.delete_documents_by_term("doc", d)
+            written = 0
+            fetched = _by_doc(fetch(new))
+            for d, v in new.items():
+                units = fetched.get(d, [])
+                self._save_units(d, v, units)
+                self._units[(d, v)] = units
+                for u in units:
+                    writer.add_document(
+                        tantivy.Document(text=lexical_text(u), doc=u.doc, label=u.label))
+                written += len(units)
+            writer.commit()
+            docs = {d: v for d, v in state["docs"].items() if d not in gone}
+            docs.update(new)
+            self._write_state(docs, [])
+            self._prune_units(versions)
+            return written
+        finally:
+            writer.wait_merging_threads()  # also releases the writer lock
+
+    # -- the unit catalogue (per document version, JSON) ---------------------
+    def _units_file(self, doc: str, version: str) -> Path:
+        name = hashlib.sha256(f"{doc}\0{version}".encode()).hexdigest()[:24]
+        return self.folder / "units" / f"{name}.json"
+
+    def _save_units(self, doc: str, version: str, units: list[Unit]) -> None:
+        path = self._units_file(doc, version)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"doc": doc, "version": version,
+                                   "units": [u.to_dict() for u in units]}, ensure_ascii=False))
+        tmp.replace(path)
+
+    def _doc_units(self, doc: str, version: str, fetch: Fetch) -> list[Unit]:
+        cached = self._units.get((doc, version))
+        if cached is not None:
+            return cached
+        try:
+            data = json.loads(self._units_file(doc, version).read_text())
+            return [Unit(**u) for u in data["units"]]
         except (OSError, ValueError, TypeError, KeyError):
-            return None  # a damaged cache is rebuilt, not trusted
-        return cls(key, units, retriever, _doc_rows(units))
+            units = _by_doc(fetch({doc: version})).get(doc, [])
+            self._save_units(doc, version, units)
+            return units
+
+    def _prune_units(self, versions: dict[str, str]) -> None:
+        live = {self._units_file(d, v).name for d, v in versions.items()}
+        folder = self.folder / "units"
+        for path in folder.glob("*.json") if folder.exists() else ():
+            if path.name not in live:
+                path.unlink(missing_ok=True)
 
 
-def _doc_rows(units: list[Unit]) -> dict[str, np.ndarray]:
-    rows: dict[str, list[int]] = {}
-    for i, u in enumerate(units):
-        rows.setdefault(u.doc, []).append(i)
-    return {d: np.asarray(r, dtype=np.int64) for d, r in rows.items()}
+def _by_doc(units: Iterable[Unit]) -> dict[str, list[Unit]]:
+    out: dict[str, list[Unit]] = {}
+    for u in units:
+        out.setdefault(u.doc, []).append(u)
+    for us in out.values():
+        us.sort(key=lambda u: u.order)
+    return out
+
+
+def _prune_legacy(folder: Path) -> None:
+    """Drop the bm25s caches of earlier versions (one folder per registry)."""
+    keep = {"tantivy", "units", "state.json", "state.tmp", "lock"}
+    for child in folder.iterdir():
+        if child.name not in keep:
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
