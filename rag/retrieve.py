@@ -24,6 +24,8 @@ _MENTION = re.compile(
     re.I,
 )
 _ABOUT_RECOMMENDATIONS = re.compile(r"\brecommend", re.I)
+#: Deepest candidate fetch when copies crowd the results (Chroma and tantivy stay fast).
+_MAX_FETCH = 640
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,19 +69,32 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     n = max(config.candidates, query.k)
 
     vector = index.embedder.embed([query.text])[0]
-    dense_rank: dict[Key, int] = {}
-    similarity: dict[Key, float] = {}
-    # Over-fetch a little: several parts of one long unit count once.
-    for doc, label, sim in index.dense(vector, n + 10, snap.versions, query.doc):
-        key = (doc, label)
-        if key in unit_of and key not in dense_rank:  # parts of one unit: best part counts
-            dense_rank[key] = len(dense_rank) + 1
-            similarity[key] = sim
-        if len(dense_rank) >= n:
+    # Verbatim copies in other reports count as one paragraph (the first copy).
+    # Where copies crowd the candidates, fetch deeper until n distinct ones are in.
+    same = (lambda k: k) if query.doc else (lambda k: lexical.copy_of.get(k, k))
+    fetch = n
+    while True:
+        dense_hits = index.dense(vector, fetch + 10, snap.versions, query.doc)
+        lexical_hits = lexical.search(query.text, fetch, query.doc)
+        dense_rank: dict[Key, int] = {}
+        similarity: dict[Key, float] = {}
+        for doc, label, sim in dense_hits:
+            key = same((doc, label))
+            if key in unit_of and key not in dense_rank:  # parts of one unit: best part counts
+                dense_rank[key] = len(dense_rank) + 1
+                similarity[key] = sim
+            if len(dense_rank) >= n:
+                break
+        lexical_rank: dict[Key, int] = {}
+        for key, _score in lexical_hits:
+            lexical_rank.setdefault(same(key), len(lexical_rank) + 1)
+            if len(lexical_rank) >= n:
+                break
+        drained = (len(dense_rank) < n and len(dense_hits) == fetch + 10) or (
+            len(lexical_rank) < n and len(lexical_hits) == fetch)
+        if not drained or fetch >= _MAX_FETCH:
             break
-    lexical_rank = {
-        key: r for r, (key, _score) in enumerate(lexical.search(query.text, n, query.doc), 1)
-    }
+        fetch = min(_MAX_FETCH, fetch * 4)
 
     scores: dict[Key, float] = {}
     for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight)):
@@ -99,7 +114,8 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     for label in named:
         for doc in [query.doc] if query.doc else list(snap.docs):
             if (doc, label) in unit_of:
-                scores[(doc, label)] = scores.get((doc, label), 0.0) + top  # named units first
+                key = same((doc, label))
+                scores[key] = scores.get(key, 0.0) + top  # named units come first
 
     best = sorted(scores, key=lambda k: (-scores[k], unit_of[k].doc, unit_of[k].order))
     return [

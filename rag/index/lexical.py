@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,8 @@ class LexicalIndex:
     doc_units: Mapping[str, list[Unit]]
     searcher: Any
     schema: Any
+    #: unit → the unit it is a verbatim copy of in another report (only copies are here).
+    copy_of: Mapping[Key, Key] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.unit_of)
@@ -213,6 +215,7 @@ class LexicalStore:
                 units,
                 index.searcher(),
                 index.schema,
+                _copies(units),
             )
             self._units = {(d, versions[d]): us for d, us in units.items()}
             self._view = view
@@ -340,6 +343,27 @@ class LexicalStore:
         for path in folder.glob("*.json") if folder.exists() else ():
             if path.name not in live:
                 path.unlink(missing_ok=True)
+
+
+def _copies(units: Mapping[str, list[Unit]]) -> dict[Key, Key]:
+    """Each paragraph that repeats one of another report word for word → that first one.
+
+    Drafts and final versions, a report ingested as text and as PDF, standard
+    boilerplate: without this, five copies of one paragraph fill the top five.
+    The first is the copy in the lowest document id (deterministic, whatever a
+    query happens to see); repeats inside one report stay separate paragraphs.
+    """
+    first: dict[str, Key] = {}
+    out: dict[Key, Key] = {}
+    for doc in sorted(units):
+        for u in units[doc]:
+            text = " ".join(u.text.split())
+            if len(text) < 40:  # "Opening of the session." is a heading, not a copy
+                continue
+            seen = first.setdefault(text, (doc, u.label))
+            if seen[0] != doc:
+                out[(doc, u.label)] = seen
+    return out
 
 
 def _by_doc(units: Iterable[Unit]) -> dict[str, list[Unit]]:

@@ -261,7 +261,9 @@ def test_unchanged_paragraphs_are_not_embedded_again(
     assert "Q. Meng" in unit.text
     hits = search(index, Query("What did Meng say about DNA databases?", 4, None),
                   settings.retrieval)
-    assert {h.unit.label for h in hits[:2]} == {"10"}  # same text, same vector, both docs
+    # Same text, same vector: the two reports' ¶10 count once, as the lower id's copy.
+    assert (hits[0].unit.doc, hits[0].unit.label) == ("COPY", "10")
+    assert len({h.unit.text for h in hits}) == len(hits)
 
 
 def _start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
@@ -323,3 +325,31 @@ def test_chroma_server_restarted_mid_ingest(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_verbatim_copies_in_other_reports_count_once(
+    settings: Settings, embedder: Embedder, corpus_copy: Path, tmp_path: Path
+) -> None:
+    """A report ingested twice (say as text and as PDF) must not fill the top 5 with twins."""
+    import shutil
+
+    src = next(corpus_copy.glob("*.txt"))
+    twins = tmp_path / "twins"
+    twins.mkdir()
+    for i in range(6):
+        shutil.copy(src, twins / f"copy{i}_{src.name}")
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy, twins])
+    hits = search(index, Query("What did China say about DNA databases?", 5), settings.retrieval)
+    texts = [h.unit.text for h in hits]
+    assert len(set(texts)) == len(texts) == 5  # five different paragraphs, not 5 copies of ¶10
+    assert (hits[0].unit.doc, hits[0].unit.label) == (src.stem, "10")  # the lowest id
+    # Scoped to one report, its own paragraphs are cited.
+    twin = f"copy3_{src.stem}"
+    scoped = search(index, Query("What did China say about DNA databases?", 3, twin),
+                    settings.retrieval)
+    assert {h.unit.doc for h in scoped} == {twin} and scoped[0].unit.label == "10"
+    # Removing the first copy hands the paragraph to the next one.
+    index.remove(src.stem)
+    hits = search(index, Query("What did China say about DNA databases?", 5), settings.retrieval)
+    assert (hits[0].unit.doc, hits[0].unit.label) == (f"copy0_{src.stem}", "10")

@@ -169,3 +169,16 @@ def test_processes_take_turns_with_the_writer(tmp_path: Path) -> None:
 def test_queries_without_terms(tmp_path: Path, query: str) -> None:
     src = corpus(1, 3)
     assert LexicalStore(tmp_path).view(src.versions(), src.fetch).search(query, 5) == []
+
+
+def test_copies_point_at_the_first_report(tmp_path: Path) -> None:
+    src = corpus(2, 4)
+    twin = [Unit("a-twin", u.label, u.kind, u.section, u.text, 0, 1, 1, u.order)
+            for u in make_doc("doc1", 4, TOPICS[1])]
+    twin[0] = Unit("a-twin", "1", "paragraph", "S", "Opening of the session.", 0, 1, 1, 0)
+    src.put("a-twin", "v1", twin + [Unit("a-twin", "9", "paragraph", "S", twin[1].text,
+                                         0, 1, 1, 9)])
+    view = LexicalStore(tmp_path).view(src.versions(), src.fetch)
+    # "a-twin" sorts first, so doc1's paragraphs are the copies; short lines never are.
+    assert view.copy_of == {("doc1", "2"): ("a-twin", "2"), ("doc1", "3"): ("a-twin", "3"),
+                            ("doc1", "4"): ("a-twin", "4")}
