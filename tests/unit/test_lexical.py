@@ -176,8 +176,8 @@ def test_copies_point_at_the_first_report(tmp_path: Path) -> None:
     twin = [Unit("a-twin", u.label, u.kind, u.section, u.text, 0, 1, 1, u.order)
             for u in make_doc("doc1", 4, TOPICS[1])]
     twin[0] = Unit("a-twin", "1", "paragraph", "S", "Opening of the session.", 0, 1, 1, 0)
-    src.put("a-twin", "v1", twin + [Unit("a-twin", "9", "paragraph", "S", twin[1].text,
-                                         0, 1, 1, 9)])
+    repeat = Unit("a-twin", "9", "paragraph", "S", twin[1].text, 0, 1, 1, 9)
+    src.put("a-twin", "v1", [*twin, repeat])
     view = LexicalStore(tmp_path).view(src.versions(), src.fetch)
     # "a-twin" sorts first, so doc1's paragraphs are the copies; short lines never are.
     assert view.copy_of == {("doc1", "2"): ("a-twin", "2"), ("doc1", "3"): ("a-twin", "3"),
