@@ -147,6 +147,9 @@ class LLMSettings(BaseModel):
     max_concurrency: int = Field(
         4, ge=1, description="Most LLM calls in flight at once from this process (the bot "
         "answers many chats concurrently; a serving engine has its own limits).")
+    queue_timeout: float = Field(
+        20.0, ge=0, description="Seconds a question waits for one of those slots before it is "
+        "answered extractively (with a note) instead.")
     breaker_failures: int = Field(
         2, ge=1, description="Consecutive endpoint failures that open the circuit breaker: "
         "questions are then answered extractively without calling the endpoint.")

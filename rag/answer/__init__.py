@@ -97,13 +97,20 @@ class Answerer:
             notes.append(f"the LLM endpoint failed repeatedly; not called for another "
                          f"{wait:.0f} s")
             return None
+        # A bounded wait: when the endpoint is saturated, an extractive answer now
+        # beats an LLM answer after minutes in a queue.
+        if not self._llm_slots.acquire(timeout=self.settings.llm.queue_timeout):
+            notes.append(f"the LLM endpoint is busy ({self.settings.llm.max_concurrency} "
+                         f"questions in flight for over {self.settings.llm.queue_timeout:g} s)")
+            return None
         try:
-            with self._llm_slots:
-                reply, _ = complete(self.chat, messages, on_token)
+            reply, _ = complete(self.chat, messages, on_token)
         except LLMUnavailable as exc:
             self.breaker.record(ok=False)
             notes.append(str(exc))
             return None
+        finally:
+            self._llm_slots.release()
         self.breaker.record(ok=True)
         return reply
 

@@ -224,3 +224,14 @@ def test_llm_calls_in_flight_are_bounded(home: Path, embedder: Embedder) -> None
             range(8)))
     assert all(a.mode == "llm" and "[¶10]" in a.answer for a in answers)
     assert chat.peak == 2  # several at once, never more than the limit
+    # A saturated endpoint: a question that cannot get a slot in time is answered
+    # extractively with a note, instead of queueing behind the others.
+    settings = Settings(home=home, llm=LLMSettings(max_concurrency=1, queue_timeout=0.1))
+    answerer = Answerer(settings, Index(settings, embedder), chat=Counting())  # type: ignore[arg-type]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: answerer.ask(
+            "What did China say about DNA databases?", mode="llm", doc=FOUNDING.stem),
+            range(4)))
+    busy = [a for a in answers if a.mode == "extractive"]
+    assert 1 <= len(busy) <= 3 and len(answers) - len(busy) >= 1
+    assert all("[¶10]" in a.answer and any("busy" in n for n in a.notes) for a in busy)
