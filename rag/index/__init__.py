@@ -123,6 +123,9 @@ class Index:
         self._cached: CachedEmbeddings | None = None
         self._store: ChromaStore | None = None
         self._lexical: LexicalStore | None = None
+        #: Units parsed by this ingest, handed to the lexical index directly:
+        #: reading 100k units back from Chroma took 20 s of a 22 s first build.
+        self._fresh: dict[tuple[str, str], list[Unit]] = {}
 
     # -- components ----------------------------------------------------------
     @property
@@ -175,6 +178,7 @@ class Index:
             report.files.append(self._ingest_one(path, registry, seen))
         if any(f.status in ("added", "updated") for f in report.files):
             self._sync_lexical()
+        self._fresh.clear()
         if progress:
             progress("", len(files), len(files))
         report.seconds = time.perf_counter() - started
@@ -209,6 +213,7 @@ class Index:
             )
             self.store.commit(info)  # the switch: from here on queries see the new version
             self.store.delete_versions(doc_id, keep=version)
+            self._fresh[(doc_id, version)] = list(doc.units)
             registry[doc_id] = info
         except RagError as exc:
             return FileResult(str(path), doc_id, "failed", error=str(exc))
@@ -247,7 +252,14 @@ class Index:
             self._lexical = LexicalStore(self.settings.lexical_path / self.store.units_name)
 
         def fetch(wanted: dict[str, str]) -> Iterator[Unit]:
-            return self.store.units(wanted, {d: expected[d] for d in wanted if d in expected})
+            rest = {}
+            for d, v in wanted.items():
+                if (d, v) in self._fresh:
+                    yield from self._fresh[(d, v)]
+                else:
+                    rest[d] = v
+            if rest:
+                yield from self.store.units(rest, {d: expected[d] for d in rest if d in expected})
 
         return Snapshot(docs, self._lexical.view(versions, fetch))
 

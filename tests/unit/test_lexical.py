@@ -182,3 +182,33 @@ def test_copies_point_at_the_first_report(tmp_path: Path) -> None:
     # "a-twin" sorts first, so doc1's paragraphs are the copies; short lines never are.
     assert view.copy_of == {("doc1", "2"): ("a-twin", "2"), ("doc1", "3"): ("a-twin", "3"),
                             ("doc1", "4"): ("a-twin", "4")}
+
+
+def test_patched_views_equal_views_built_from_scratch(tmp_path: Path) -> None:
+    """Adds, updates and removals patch the maps; a fresh store must agree at every step."""
+    import random
+
+    rng = random.Random(7)
+    texts = [f"Shared paragraph number {i} about {TOPICS[i % len(TOPICS)]} here." for i in
+             range(12)]
+    src = Source()
+    store = LexicalStore(tmp_path / "a")
+    had_copies = False
+    for step in range(25):
+        doc = f"d{rng.randrange(6)}"
+        if doc in src.docs and rng.random() < 0.3:
+            del src.docs[doc]
+        else:
+            picks = rng.sample(texts, 4)
+            units = [Unit(doc, str(i + 1), "paragraph", "S", t, 0, 1, 1, i)
+                     for i, t in enumerate(picks)]
+            src.put(doc, f"v{step}", units)
+        if not src.docs:
+            continue
+        patched = store.view(src.versions(), src.fetch)
+        fresh = LexicalStore(tmp_path / f"fresh{step}").view(src.versions(), src.fetch)
+        assert patched.copy_of == fresh.copy_of, step
+        assert patched.unit_of == fresh.unit_of and patched.key_of == fresh.key_of
+        assert patched.searcher.num_docs == len(patched)
+        had_copies = had_copies or bool(patched.copy_of)
+    assert had_copies
