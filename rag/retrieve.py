@@ -62,7 +62,26 @@ def search(index: Index, query: Query, config: RetrievalSettings) -> list[Hit]:
         raise UnknownDocument(query.doc, snap.docs)
     if not query.text.strip():
         return []
-    return fuse(index, snap, query, config)
+    from rag.bridge import expand, places  # lazy: rag.answer imports this module
+
+    if not places(query.text):
+        return fuse(index, snap, query, config)
+    # "the UK panellist": find whom the report means, then search with the name too.
+    first = fuse(index, snap, Query(query.text, max(query.k, 10), query.doc), config)
+    bridge = expand(query.text, first)
+    if bridge is None:
+        return first[: query.k]
+    hits = fuse(index, snap, Query(bridge.question, query.k + len(bridge.introductions),
+                                   query.doc), config)
+    if not bridge.about_identity:
+        # "What did the UK panellist conclude?": the list that introduced her is how
+        # we found her, not what she said; it goes after the paragraphs about her.
+        # It stays in the list (it ties the question's words to her name), third:
+        # the same place whatever k is, so the top 5 of a top 10 is the top 5.
+        about = [h for h in hits if (h.unit.doc, h.unit.label) not in bridge.introductions]
+        intro = [h for h in hits if (h.unit.doc, h.unit.label) in bridge.introductions]
+        hits = about[:2] + intro[:2] + about[2:] + intro[2:]
+    return hits[: query.k]
 
 
 def _dense_ranks(
