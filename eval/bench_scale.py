@@ -283,6 +283,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--server", action="store_true", help="Also against `chroma run`.")
+    ap.add_argument("--server-only", action="store_true", help="Only against `chroma run`.")
     ap.add_argument("--chart", type=Path, default=ROOT / "eval" / "report" / "scale.png")
     ap.add_argument("--json", type=Path, help="Write the rows here too.")
     ap.add_argument("--plot", type=Path, nargs="+",
@@ -306,7 +307,8 @@ def main() -> None:
         print(f"raw sentence-transformers encode(): {encode['texts_per_s']:.1f} texts/s "
               f"({encode['n']} real texts)")
         for size in args.sizes:
-            for server in (False, True) if args.server else (False,):
+            stores = (True,) if args.server_only else (False, True) if args.server else (False,)
+            for server in stores:
                 r = one(size, work, server)
                 rows.append(r)
                 print(f"{r['units']:>7} units {r['store']:8s} ingest {r['seconds']:7.1f} s "
