@@ -7,7 +7,8 @@ spoke, but gave no number). So the decision looks at what an answer would be:
 - **names**: every name in the question (countries, people, acronyms) must be
   named in the paragraphs the answer cites;
 - **answer type**: "how many" needs a number the question does not already
-  contain, "when" a date, "who" a name;
+  contain, and "how many victims" a number right before "victims" (or
+  "persons" for "people"); "when" a date;
 - **coverage**: the cited paragraphs must cover enough of the question's weight
   (BM25 idf of its content words).
 
@@ -43,8 +44,20 @@ _WORD_NUMBER = re.compile(
 
 
 _COUNTED = re.compile(r"\bhow many (\w+)(?: (\w+))?", re.I)
+#: "How many of its …", "how many did …": no counted noun to look for.
+_NOT_COUNTED = frozenset({"of", "did", "do", "does", "were", "was", "are", "is", "have", "has",
+                          "had", "in", "times", "more", "other", "such"})
+#: The counted noun as reports also write it.
+_COUNT_SYNONYMS = {"peopl": {"person", "individu"}, "person": {"peopl", "individu"},
+                   "countri": {"state"}, "state": {"countri"}}
 _COUNT = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
           r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
+
+
+def counted_noun(question: str) -> bool:
+    """Whether a "how many" question names what it counts ("how many victims")."""
+    m = _COUNTED.search(question)
+    return m is not None and m.group(1).lower() not in _NOT_COUNTED
 
 
 def counts_asked(question: str, sentence: str) -> bool:
@@ -58,7 +71,10 @@ def counts_asked(question: str, sentence: str) -> bool:
         return False
     nouns = [w for w in m.groups() if w]
     stems = {stem(w.lower()) for w in nouns}
-    for found in re.finditer(_COUNT + r"((?:\s+[\w-]+){1,3})", sentence, re.I):
+    stems |= {syn for s in stems for syn in _COUNT_SYNONYMS.get(s, ())}
+    # A lookahead: "In 2019, Brazil identified 120 victims" must not let the year
+    # swallow the words up to "120".
+    for found in re.finditer(_COUNT + r"(?=((?:\s+[\w-]+){1,3}))", sentence, re.I):
         if any(stem(w.lower()) in stems for w in found.group(1).split()):
             return True
     return False
@@ -118,6 +134,7 @@ def decide(
     total = sum(weights.values())
     asked = names(question)
     kind = expected_type(question)
+    counted = counted_noun(question)
     best = Decision(True, "", 0.0)
     for h in hits:
         evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
@@ -128,6 +145,10 @@ def decide(
             reason = f"no paragraph names {', '.join(missing)}"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
+        elif counted and not counts_asked(question, h.unit.text):
+            # "How many victims did Brazil identify?" wants "<number> victims", not a
+            # paragraph on Brazil's victims that has some other number in it.
+            reason = "no paragraph counts what is asked"
         elif coverage < min_coverage:
             reason = f"coverage {coverage:.2f} below {min_coverage:.2f}"
         else:

@@ -204,3 +204,21 @@ def test_breaker_opens_after_failures_and_half_opens_after_cooldown() -> None:
     assert b.wait() == 0
     b.record(ok=True)
     assert b.wait() == 0 and b.wait() == 0
+
+
+def test_how_many_needs_a_number_for_what_is_counted() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    talks = hit(unit("5", "In 2018, Brazil spoke about victims helped by its 4 programmes."))
+    counts = hit(unit("6", "In 2019, Brazil identified 120 victims of trafficking."))
+    persons = hit(unit("7", "About 3,000 persons from Brazil crossed the border in 2019."))
+    q = "How many victims did Brazil identify in 2019?"
+    counted = refusal.decide(q, [talks], idf, 0.1)
+    assert counted.refuse and "counts what is asked" in counted.reason  # a number, not a count
+    assert not refusal.decide(q, [talks, counts], idf, 0.1).refuse
+    # "people" is counted as "persons"; partitive questions name no noun to look for.
+    assert not refusal.decide("How many people from Brazil crossed the border?", [persons],
+                              idf, 0.1).refuse
+    assert not refusal.counted_noun("How many of its recommendations did Brazil accept?")
+    assert refusal.counted_noun("How many victims did Brazil identify?")
