@@ -54,6 +54,13 @@ def _remote(method: F) -> F:
 #: Bump when the record layout changes.
 SCHEMA = "1"
 _PAGE = 20_000  # units per registry read: bounded memory at any size
+#: HNSW with more links than Chroma's defaults (16, 100, 100). Verbatim copies
+#: (drafts, a report as text and PDF) are identical vectors, and hnswlib's graph
+#: degrades around them: at 10k units with 3 copies of each report, dense
+#: recall@5 was 0.62 against 0.73 for exact search; these settings give 0.69
+#: (ef_search 400: 0.71) and fused recall@5 0.75 → 0.79. Applies to new
+#: collections: `reportbot ingest --rebuild` moves an old one over.
+_HNSW: Any = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
 _MAX_BATCH = 4000
 
 
@@ -133,7 +140,7 @@ class ChromaStore:
             if create:
                 return self.client.get_or_create_collection(
                     name,
-                    configuration={"hnsw": {"space": "cosine"}},
+                    configuration={"hnsw": _HNSW},
                     metadata=self.fingerprint,
                     embedding_function=None,
                 )
