@@ -188,7 +188,6 @@ class LexicalStore:
         self.folder = folder
         self._lock = threading.Lock()
         self._index: Any = None
-        self._view: LexicalIndex | None = None
         #: (doc, version) → units, so a new view reuses what the last one read.
         self._units: dict[Key, list[Unit]] = {}
         self._catalogue = _Catalogue()
@@ -206,12 +205,12 @@ class LexicalStore:
     def view(self, versions: dict[str, str], fetch: Fetch) -> LexicalIndex:
         """The index over exactly ``versions``; ``fetch`` reads units of the versions it lacks."""
         key = registry_key(versions)
-        view = self._view
+        view = self._catalogue.view
         if view is not None and view.key == key:
             return view
         with self._lock:
-            if self._view is not None and self._view.key == key:
-                return self._view
+            if self._catalogue.view is not None and self._catalogue.view.key == key:
+                return self._catalogue.view
             started = time.perf_counter()
             # One process at a time opens, creates or writes the folder; tantivy's own
             # writer lock alone let two processes create the index over each other.
@@ -222,7 +221,6 @@ class LexicalStore:
             units = {d: self._doc_units(d, v, fetch) for d, v in versions.items()}
             view = self._catalogue.next_view(key, versions, units, index)
             self._units = {(d, versions[d]): us for d, us in units.items()}
-            self._view = view
             self.last_sync = (time.perf_counter() - started, written)
             return view
 
