@@ -112,7 +112,7 @@ for q in qs:
                      for h in ranked)
 snap = index.snapshot()
 vec = index.embedder.embed(["What did China say about DNA databases?"])[0]
-col = index.store._units
+col = index.store._vecs
 chroma_ms, bm25_ms = [], []
 for q in runs[:100]:
     t = time.perf_counter(); col.query(query_embeddings=vec.reshape(1, -1), n_results=50)

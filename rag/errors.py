@@ -82,3 +82,13 @@ class StoreUnavailable(RagError):
 
 class EmbeddingUnavailable(RagError):
     """The embedding model cannot be loaded or reached."""
+
+
+class IndexBusy(RagError):
+    """Another process is writing to the index (an ingest or a remove)."""
+
+    def __init__(self, home: object, waited_s: float) -> None:
+        super().__init__(
+            f"{home}: another `reportbot ingest` or `remove` is writing to the index "
+            f"(waited {waited_s:.0f} s); wait for it to finish and try again"
+        )

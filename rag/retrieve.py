@@ -25,8 +25,7 @@ _MENTION = re.compile(
     re.I,
 )
 _ABOUT_RECOMMENDATIONS = re.compile(r"\brecommend", re.I)
-#: Deepest candidate fetches when copies crowd the results.
-_MAX_DENSE = 1000
+#: Deepest BM25 fetch when copies crowd the results.
 _MAX_LEXICAL = 1000
 
 
@@ -119,19 +118,14 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
 
     vector = index.embedder.embed([query.text])[0]
     # Verbatim copies in other reports count as one paragraph (the first copy).
-    # Where copies crowd the candidates, each side fetches once more, as deep as
-    # the copies seen so far suggest (1,000 ids cost Chroma ~8 ms at 100k units).
+    # Dense search is not crowded by them (copies share their vectors), BM25 is:
+    # where copies crowd its candidates it fetches once more, as deep as the
+    # copies seen so far suggest.
     same = (lambda k: k) if query.doc else (lambda k: lexical.copy_of.get(k, k))
-    fetch = n + 10  # several parts of one long unit count once
-    dense_hits = index.dense(vector, fetch, snap.versions, query.doc)
-    dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
     copies = lexical.copy_of
-    if (not query.doc and len(dense_rank) < n and len(dense_hits) == fetch
-            and any((d, label) in copies for d, label, _ in dense_hits)):
-        deeper = min(_MAX_DENSE, int(n * 1.2 * fetch / max(1, len(dense_rank))))
-        if deeper > fetch:
-            dense_hits = index.dense(vector, deeper, snap.versions, query.doc)
-            dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
+    # Several parts of one long unit count once; copies share one vector.
+    dense_hits = index.dense(vector, n + 10, snap, query.doc)
+    dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
     lexical_hits = lexical.search(query.text, n, query.doc)
     lexical_rank = _lexical_ranks(lexical_hits, same, n)
     if not query.doc and len(lexical_rank) < n and len(lexical_hits) == n and any(

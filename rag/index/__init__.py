@@ -21,25 +21,27 @@ import numpy as np
 from rag import tokens
 from rag.errors import (
     EmptyIndex,
+    IndexBusy,
     InputError,
     RagError,
     UnknownDocument,
     UnknownLabel,
 )
+from rag.index.content import EMBED_TEXT_VERSION, content_key, embed_prefix
 from rag.index.embed import Embedder, load_embedder
 from rag.index.lexical import LexicalIndex, LexicalStore
-from rag.index.store import ChromaStore, Part
+from rag.index.store import ChromaStore, Part, vector_id
 from rag.index.vcache import CachedEmbeddings
 from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
 from rag.settings import Settings
 from rag.types import NUMBERED_KINDS, DocInfo, FileResult, FileStatus, IngestReport, Unit
 
-#: Bump when what is embedded for a unit changes (``embed_text``).
-EMBED_TEXT_VERSION = "1"
 #: Tiktoken tokens per part. MiniLM's window is 256 word pieces; this text runs
 #: at ~1.2 word pieces per cl100k token, so 180 tokens plus the heading fit.
 PART_TOKENS = 180
 PART_OVERLAP = 20
+#: How long a writer waits for another one (a large ingest) before giving up.
+_WRITE_WAIT_S = 600.0
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", "contributing")
 
 Progress = Callable[[str, int, int], None]
@@ -47,10 +49,7 @@ Progress = Callable[[str, int, int], None]
 
 def embed_text(part: Part) -> str:
     """What the embedding model sees: the paragraph with the heading it sits under."""
-    u = part.unit
-    heading = u.section.rsplit(" > ", 1)[-1]
-    head = f"{u.label}. " if u.kind == "recommendation" else ""
-    return f"{heading}\n{head}{part.text}" if heading else f"{head}{part.text}"
+    return f"{embed_prefix(part.unit)}{part.text}"
 
 
 def split_unit(unit: Unit, max_tokens: int = PART_TOKENS) -> list[Part]:
@@ -166,26 +165,50 @@ class Index:
         """Add new reports, replace changed ones, skip unchanged ones."""
         started = time.perf_counter()
         files = collect_files(paths)
-        if rebuild:
-            self.store.drop()
-        self.store.open(create=True)
-        registry = self.store.documents()
-        report = IngestReport()
-        seen: dict[str, Path] = {}
-        for n, path in enumerate(files):
-            if progress:
-                progress(path.name, n, len(files))
-            report.files.append(self._ingest_one(path, registry, seen))
-        if any(f.status in ("added", "updated") for f in report.files):
-            self._sync_lexical()
-        self._fresh.clear()
+        with self._writing():
+            if rebuild:
+                self.store.drop()
+            self.store.open(create=True)
+            registry = self.store.documents()
+            report = IngestReport()
+            seen: dict[str, Path] = {}
+            stale: list[str] = []  # content keys of replaced versions
+            for n, path in enumerate(files):
+                if progress:
+                    progress(path.name, n, len(files))
+                report.files.append(self._ingest_one(path, registry, seen, stale))
+            if any(f.status in ("added", "updated") for f in report.files):
+                self._sync_lexical()
+                self._drop_unused(stale)
+            self._fresh.clear()
         if progress:
             progress("", len(files), len(files))
         report.seconds = time.perf_counter() - started
         return report
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time per ``RAG_HOME``.
+
+        Vectors are shared between documents, so a writer that drops the vectors
+        of a removed report must not race one that is about to reuse them.
+        """
+        from filelock import FileLock, Timeout
+
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.settings.home / "write.lock"))
+        try:
+            lock.acquire(timeout=_WRITE_WAIT_S)
+        except Timeout:
+            raise IndexBusy(self.settings.home, _WRITE_WAIT_S) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
     def _ingest_one(
-        self, path: Path, registry: dict[str, DocInfo], seen: dict[str, Path]
+        self, path: Path, registry: dict[str, DocInfo], seen: dict[str, Path],
+        stale: list[str],
     ) -> FileResult:
         doc_id = path.stem
         if doc_id in seen:
@@ -202,9 +225,16 @@ class Index:
             if old is not None and old.version == version:
                 return FileResult(str(path), doc_id, "unchanged", old.units)
             doc = parse_file(path, doc_id)
-            parts = [p for u in doc.units for p in split_unit(u)]
-            vectors = self.cached_embeddings.embed([embed_text(p) for p in parts])
-            self.store.add(version, parts, vectors)
+            # Vectors first, only for text the store lacks: a paragraph another
+            # report already has (a copy) reuses that report's vectors.
+            parts = [(vector_id(content_key(u), p.index), p)
+                     for u in doc.units for p in split_unit(u)]
+            missing = self.store.missing_vectors([i for i, _ in parts])
+            todo = list({i: p for i, p in parts if i in missing}.items())
+            if todo:
+                vectors = self.cached_embeddings.embed([embed_text(p) for _, p in todo])
+                self.store.add_vectors([i for i, _ in todo], vectors)
+            self.store.add_units(version, doc.units)
             info = DocInfo(
                 id=doc_id, symbol=doc.symbol, title=doc.title, date=doc.date, body=doc.body,
                 path=str(path), version=version, units=len(doc.units),
@@ -212,6 +242,8 @@ class Index:
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
             self.store.commit(info)  # the switch: from here on queries see the new version
+            if old is not None:
+                stale.extend(content_key(u) for u in self.store.units({doc_id: old.version}))
             self.store.delete_versions(doc_id, keep=version)
             self._fresh[(doc_id, version)] = list(doc.units)
             registry[doc_id] = info
@@ -224,13 +256,28 @@ class Index:
 
     def remove(self, doc: str) -> DocInfo:
         """Remove a document from every index."""
-        docs = self.documents()
-        if doc not in docs:
-            raise UnknownDocument(doc, docs)
-        self.store.uncommit(doc)
-        self.store.delete_versions(doc, keep=None)
-        self._sync_lexical()
+        with self._writing():
+            docs = self.documents()
+            if doc not in docs:
+                raise UnknownDocument(doc, docs)
+            stale = [content_key(u) for u in self.store.units({doc: docs[doc].version})]
+            self.store.uncommit(doc)
+            self.store.delete_versions(doc, keep=None)
+            self._sync_lexical()
+            self._drop_unused(stale)
         return docs[doc]
+
+    def _drop_unused(self, keys: Sequence[str]) -> None:
+        """Delete the vectors of ``keys`` that no live unit uses any more."""
+        if not keys:
+            return
+        try:
+            used = self.snapshot().lexical.by_content
+        except EmptyIndex:
+            used = {}
+        unused = [k for k in set(keys) if k not in used]
+        if unused:
+            self.store.delete_vectors(unused)
 
     def _sync_lexical(self) -> None:
         """Bring the lexical index to the registry now, so the next query does not pay."""
@@ -277,7 +324,24 @@ class Index:
         return snap.docs[doc], found
 
     def dense(
-        self, vector: np.ndarray, n: int, versions: dict[str, str], doc: str | None = None
+        self, vector: np.ndarray, n: int, snap: Snapshot, doc: str | None = None
     ) -> list[tuple[str, str, float]]:
-        """(doc, label, similarity) of the parts nearest to ``vector``, live versions only."""
-        return self.store.query(vector, n, versions, doc)
+        """(doc, label, similarity) of the units nearest to ``vector``, in ``snap`` only.
+
+        ``n`` counts vectors: one unit may have several (a long paragraph), and
+        units of several reports may share one (verbatim copies), listed in
+        document order.
+        """
+        by_content = snap.lexical.by_content
+        if doc is not None:
+            units = snap.lexical.doc_units.get(doc, [])
+            labels: dict[str, list[str]] = {}
+            for u in units:
+                labels.setdefault(content_key(u), []).append(u.label)
+            hits = self.store.query_within(vector, n, doc, snap.versions[doc], list(labels))
+            return [(doc, label, sim) for key, sim in hits for label in labels.get(key, [])]
+        out: list[tuple[str, str, float]] = []
+        for key, sim in self.store.query(vector, n):
+            # A key no live unit uses: a version being written, or a killed ingest's.
+            out.extend((d, label, sim) for d, label in sorted(by_content.get(key, ())))
+        return out

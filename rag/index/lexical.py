@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
+from rag.index.content import content_key
 from rag.types import Unit
 
 #: Bump when the schema, the analyzer or ``lexical_text`` changes: the index is rebuilt.
@@ -139,6 +140,8 @@ class LexicalIndex:
     #: the lexical index's unit id → (doc, label)
     key_of: Mapping[int, Key] = field(default_factory=dict)
     versions: Mapping[str, str] = field(default_factory=dict)
+    #: content key (see :mod:`rag.index.content`) → the live units whose vectors it names
+    by_content: Mapping[str, frozenset[Key]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.unit_of)
@@ -378,22 +381,32 @@ class _Catalogue:
             unit_of: dict[Key, Unit] = {}
             key_of: dict[int, Key] = {}
             copy_of: dict[Key, Key] = {}
+            by_content: dict[str, frozenset[Key]] = {}
         else:
             old_units = prev.doc_units
             changed = {d for d in set(versions) | set(prev.versions)
                        if prev.versions.get(d) != versions.get(d)}
             unit_of, key_of, copy_of = dict(prev.unit_of), dict(prev.key_of), dict(prev.copy_of)
+            by_content = dict(prev.by_content)  # values are frozen: the old view keeps its own
         touched: set[str] = set()
         for d in changed:
             for u in old_units.get(d, []):
                 unit_of.pop((u.doc, u.label), None)
                 key_of.pop(uid(u.doc, u.label), None)
+                ck = content_key(u)
+                rest = by_content.get(ck, frozenset()) - {(u.doc, u.label)}
+                if rest:
+                    by_content[ck] = rest
+                else:
+                    by_content.pop(ck, None)
                 if (text := _copy_text(u)) is not None:
                     touched.add(text)
                     self.texts[text].discard((u.doc, u.order, u.label))
             for u in units.get(d, []):
                 unit_of[(u.doc, u.label)] = u
                 key_of[uid(u.doc, u.label)] = (u.doc, u.label)
+                ck = content_key(u)
+                by_content[ck] = by_content.get(ck, frozenset()) | {(u.doc, u.label)}
                 if (text := _copy_text(u)) is not None:
                     touched.add(text)
                     self.texts.setdefault(text, set()).add((u.doc, u.order, u.label))
@@ -415,7 +428,7 @@ class _Catalogue:
                 if (u.doc, u.label) not in unit_of:
                     copy_of.pop((u.doc, u.label), None)
         self.view = LexicalIndex(key, unit_of, units, index.searcher(), index.schema,
-                                 copy_of, key_of, dict(versions))
+                                 copy_of, key_of, dict(versions), by_content)
         return self.view
 
 

@@ -1,16 +1,22 @@
 """The vector store: Chroma, embedded (``PersistentClient``) or a server (``HttpClient``).
 
-This is the only module that imports chromadb. Two collections per embedding
+This is the only module that imports chromadb. Three collections per embedding
 model:
 
-* ``…-units``: one record per unit part (a unit longer than the embedding
-  window has several parts, all with the unit's label), tagged with the
-  document's ``version``;
+* ``…-vectors``: one vector per *distinct* unit part, id ``<content key>::<part>``
+  (see :mod:`rag.index.content`). A paragraph that several reports repeat word
+  for word (a draft and its final version, one report as text and as PDF) has
+  its vectors once: identical vectors crowd an HNSW graph and cost dense recall
+  at scale (at 10k units with 3 copies of each report, 0.62 through the ANN
+  against 0.73 by exact search);
+* ``…-units``: one record per unit and document version (text and position,
+  no vector: the embedding is a 1-float placeholder Chroma requires);
 * ``…-docs``: the registry, one record per document naming its *live* version.
 
-A changed document is written under its new version first, then the registry
-record is switched (one write), then the old version is deleted. Readers only
-see versions the registry names, so no query ever sees a mix of old and new
+A changed document has its new vectors and unit records written first, then
+the registry record is switched (one write), then the old version's unit
+records are deleted, and vectors no live unit uses any more. Readers only see
+versions the registry names, so no query ever sees a mix of old and new
 paragraphs, and an interrupted ingest leaves the previous version live.
 """
 
@@ -54,18 +60,20 @@ def _remote(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 #: Bump when the record layout changes.
-SCHEMA = "1"
+SCHEMA = "2"
 _PAGE = 20_000  # units per registry read: bounded memory at any size
-#: HNSW with more links than Chroma's defaults (16, 100, 100). Verbatim copies
-#: (drafts, a report as text and PDF) are identical vectors, and hnswlib's graph
-#: degrades around them: at 10k units with 3 copies of each report, dense
-#: recall@5 was 0.62 against 0.73 for exact search; these settings give 0.69
-#: (ef_search 400: 0.71) and fused recall@5 0.75 → 0.79. Applies to new
-#: collections: `reportbot ingest --rebuild` moves an old one over.
+#: HNSW with more links than Chroma's defaults (16, 100, 100): fused recall@5 at
+#: 10k units went 0.75 → 0.79 when copies still had a vector each. Applies to
+#: new collections: `reportbot ingest --rebuild` moves an old one over.
+_HNSW: Any = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
+#: Collections that are never searched by vector (unit records, the registry):
+#: the cheapest graph Chroma accepts over their placeholder vectors.
+_FLAT: Any = {"space": "l2", "max_neighbors": 4, "ef_construction": 8, "ef_search": 8}
+_PLACEHOLDER = [0.0]
 #: Part vectors kept for searches scoped to one report (384 floats each: ~60 MB).
 _MAX_CACHED_VECTORS = 40_000
-_HNSW: Any = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
 _MAX_BATCH = 4000
+_MAX_IN = 500  # values per ``$in`` filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +85,10 @@ class Part:
     count: int
     text: str
 
-    @property
-    def id(self) -> str:
-        return part_id(self.unit.doc, self.unit.label, self.index)
 
-
-def part_id(doc: str, label: str, index: int) -> str:
-    """A part's id (plus ``::version`` in Chroma); queries parse it back from the right,
-    so a document id may contain ``::`` (labels never do: the parser makes them)."""
-    return f"{doc}::{label}::{index}"
+def vector_id(key: str, part: int) -> str:
+    """A part's vector id: its unit's content key and its place in the unit."""
+    return f"{key}::{part}"
 
 
 def _slug(name: str) -> str:
@@ -132,22 +135,25 @@ class ChromaStore:
         except Exception as exc:  # connection errors differ between client kinds
             raise StoreUnavailable(self.where, _reason(exc)) from exc
         base = f"{settings.collection_prefix}-{_slug(embedder_name)}"
+        self.vectors_name = f"{base}-vectors"
         self.units_name = f"{base}-units"
         self.docs_name = f"{base}-docs"
         self.fingerprint = {**fingerprint, "schema": SCHEMA}
+        self._vecs: Any = None
         self._units: Any = None
-        self._vectors: OrderedDict[tuple[str, str], tuple[list[str], np.ndarray]] = \
-            OrderedDict()
-        self._vectors_lock = threading.Lock()
         self._docs: Any = None
+        #: (doc, version) → its parts' vector ids and vectors, for scoped searches
+        self._scoped: OrderedDict[tuple[str, str], tuple[list[str], np.ndarray]] = \
+            OrderedDict()
+        self._scoped_lock = threading.Lock()
 
     # -- collections ---------------------------------------------------------
-    def _collection(self, name: str, create: bool) -> Any:
+    def _collection(self, name: str, create: bool, config: Any) -> Any:
         try:
             if create:
                 return self.client.get_or_create_collection(
                     name,
-                    configuration={"hnsw": _HNSW},
+                    configuration={"hnsw": config},
                     metadata=self.fingerprint,
                     embedding_function=None,
                 )
@@ -161,26 +167,31 @@ class ChromaStore:
         """Open the collections; False if they do not exist (and ``create`` is False)."""
         if self._units is not None:
             return True
-        units = self._collection(self.units_name, create)
-        docs = self._collection(self.docs_name, create)
-        if units is None or docs is None:
+        units = self._collection(self.units_name, create, _FLAT)
+        if units is None:
             return False
         stored = units.metadata or {}
         for key in ("parser", "embedder", "tokenizer", "schema"):
             if key in stored and str(stored[key]) != self.fingerprint.get(key):
                 raise IndexMismatch(key, str(stored[key]), str(self.fingerprint.get(key)))
-        self._units, self._docs = units, docs
+        vecs = self._collection(self.vectors_name, create, _HNSW)
+        docs = self._collection(self.docs_name, create, _FLAT)
+        if vecs is None or docs is None:
+            return False
+        self._vecs, self._units, self._docs = vecs, units, docs
         return True
 
     def drop(self) -> None:
-        """Delete both collections (``ingest --rebuild``)."""
-        for name in (self.units_name, self.docs_name):
+        """Delete the collections (``ingest --rebuild``)."""
+        for name in (self.vectors_name, self.units_name, self.docs_name):
             try:
                 self.client.delete_collection(name)
             except Exception as exc:
                 if not _is_not_found(exc):
                     raise StoreUnavailable(self.where, _reason(exc)) from exc
-        self._units = self._docs = None
+        self._vecs = self._units = self._docs = None
+        with self._scoped_lock:
+            self._scoped.clear()
 
     # -- registry ------------------------------------------------------------
     @_remote
@@ -199,7 +210,7 @@ class ChromaStore:
         """Make ``info.version`` the live version of the document (one write)."""
         self._docs.upsert(
             ids=[info.id],
-            embeddings=[[0.0]],
+            embeddings=[_PLACEHOLDER],
             documents=[info.title or info.id],
             metadatas=[{"version": info.version, "info": json.dumps(info.to_dict())}],
         )
@@ -208,45 +219,71 @@ class ChromaStore:
     def uncommit(self, doc: str) -> None:
         self._docs.delete(ids=[doc])
 
-    # -- units ---------------------------------------------------------------
+    # -- vectors -------------------------------------------------------------
     @_remote
-    def add(self, version: str, parts: Sequence[Part], vectors: np.ndarray) -> None:
-        for b in range(0, len(parts), _MAX_BATCH):
-            chunk = parts[b : b + _MAX_BATCH]
-            self._units.upsert(
-                ids=[f"{p.id}::{version}" for p in chunk],
+    def missing_vectors(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` the store has no vector for."""
+        have: set[str] = set()
+        unique = sorted(set(ids))
+        for b in range(0, len(unique), _MAX_BATCH):
+            got = self._vecs.get(ids=unique[b : b + _MAX_BATCH], include=[])
+            have.update(str(i) for i in got["ids"])
+        return set(unique) - have
+
+    @_remote
+    def add_vectors(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        for b in range(0, len(ids), _MAX_BATCH):
+            chunk = ids[b : b + _MAX_BATCH]
+            self._vecs.upsert(
+                ids=list(chunk),
                 embeddings=vectors[b : b + len(chunk)],
-                documents=[p.text for p in chunk],
-                metadatas=[self._part_meta(p, version) for p in chunk],
+                metadatas=[{"key": i.rsplit("::", 1)[0]} for i in chunk],
             )
 
-    @staticmethod
-    def _part_meta(part: Part, version: str) -> dict[str, Any]:
-        u = part.unit
-        meta: dict[str, Any] = {
-            "doc": u.doc, "version": version, "label": u.label, "kind": u.kind,
-            "section": u.section, "start": u.start, "end": u.end, "tokens": u.tokens,
-            "order": u.order, "part": part.index, "parts": part.count,
-        }
-        if part.count > 1 and part.index == 0:
-            meta["unit_text"] = u.text  # the whole paragraph, for show and BM25
-        return meta
+    @_remote
+    def delete_vectors(self, keys: Sequence[str]) -> None:
+        """Delete every part vector of the given content keys."""
+        unique = sorted(set(keys))
+        for b in range(0, len(unique), _MAX_IN):
+            self._vecs.delete(where={"key": {"$in": unique[b : b + _MAX_IN]}})
+
+    @_remote
+    def count(self) -> int:
+        """Vectors stored (one per distinct part)."""
+        return int(self._vecs.count()) if self.open() else 0
+
+    # -- units ---------------------------------------------------------------
+    @_remote
+    def add_units(self, version: str, units: Sequence[Unit]) -> None:
+        for b in range(0, len(units), _MAX_BATCH):
+            chunk = units[b : b + _MAX_BATCH]
+            self._units.upsert(
+                ids=[f"{u.doc}::{u.label}::{version}" for u in chunk],
+                embeddings=[_PLACEHOLDER] * len(chunk),
+                documents=[u.text for u in chunk],
+                metadatas=[{
+                    "doc": u.doc, "version": version, "label": u.label, "kind": u.kind,
+                    "section": u.section, "start": u.start, "end": u.end, "tokens": u.tokens,
+                    "order": u.order,
+                } for u in chunk],
+            )
 
     @_remote
     def delete_versions(self, doc: str, keep: str | None) -> None:
-        """Delete a document's parts except those of version ``keep``."""
+        """Delete a document's unit records except those of version ``keep``."""
         where: dict[str, Any] = {"doc": doc}
         if keep is not None:
             where = {"$and": [{"doc": doc}, {"version": {"$ne": keep}}]}
         self._units.delete(where=where)
 
     @_remote
-    def count(self) -> int:
+    def unit_count(self) -> int:
+        """Unit records stored, of every version."""
         return int(self._units.count()) if self.open() else 0
 
     def units(self, versions: dict[str, str],
               expected: dict[str, int] | None = None) -> Iterator[Unit]:
-        """Every live unit (part 0 carries the whole text), document by document.
+        """Every live unit, document by document.
 
         Read in pages of all documents at once: one filtered ``get`` per document
         made the lexical rebuild quadratic (75 s at 100k units, 1,000+ documents).
@@ -259,7 +296,7 @@ class ChromaStore:
         found: dict[tuple[str, str], tuple[int, Any, str]] = {}
         offset = 0
         while True:
-            got = self._get_part0(live, offset, _PAGE)
+            got = self._get_units(live, offset, _PAGE)
             for meta, text in zip(got["metadatas"], got["documents"], strict=True):
                 if versions.get(str(meta["doc"])) == meta["version"]:
                     found[(str(meta["doc"]), str(meta["label"]))] = (int(meta["order"]), meta,
@@ -270,78 +307,74 @@ class ChromaStore:
         for doc, count in (expected or {}).items():
             if doc in versions and sum(1 for d, _ in found if d == doc) != count:
                 found = {k: v for k, v in found.items() if k[0] != doc}
-                got = self._get_part0([versions[doc]], 0, None)
+                got = self._get_units([versions[doc]], 0, None)
                 for meta, text in zip(got["metadatas"], got["documents"], strict=True):
                     found[(doc, str(meta["label"]))] = (int(meta["order"]), meta, text)
         for (_doc, _label), (_order, meta, text) in sorted(found.items(),
                                                           key=lambda kv: (kv[0][0], kv[1][0])):
-            yield unit_from_meta(meta, str(meta.get("unit_text", text)))
+            yield unit_from_meta(meta, str(text))
 
     @_remote
-    def _get_part0(self, live: list[str], offset: int, limit: int | None) -> Any:
-        where = {"$and": [{"part": 0}, {"version": {"$in": live}}]} if len(live) > 1 else \
-            {"$and": [{"part": 0}, {"version": live[0]}]}
+    def _get_units(self, live: list[str], offset: int, limit: int | None) -> Any:
+        where = {"version": {"$in": live}} if len(live) > 1 else {"version": live[0]}
         return self._units.get(where=where, include=["metadatas", "documents"],
                                limit=limit, offset=offset)
 
-    def query(
-        self, vector: np.ndarray, n: int, versions: dict[str, str], doc: str | None = None
-    ) -> list[tuple[str, str, float]]:
-        """(doc, label, cosine similarity) of the nearest parts of live versions."""
-        if not versions:
+    # -- search --------------------------------------------------------------
+    @_remote
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """(content key, cosine similarity) of the ``n`` nearest part vectors.
+
+        Keys no live unit uses (a version being written, or left by a killed
+        ingest) are the caller's to drop: the vectors carry no version.
+        """
+        if not self.open() or n <= 0:
             return []
-        if doc is not None:
-            # One report: exact search over its vectors, read once per version. A
-            # filtered HNSW query cost 180 ms p50 at 100k units; this costs < 1 ms.
-            labels, matrix = self._doc_vectors(doc, versions[doc])
-            if not labels:
-                return []
-            sims = matrix @ vector.astype(np.float32)
-            top = np.argsort(-sims, kind="stable")[:n]
-            return [(doc, labels[i], float(sims[i])) for i in top]
-        # A metadata filter makes Chroma's search 3x slower, and parts of other
-        # versions exist only while an ingest runs (or after one was killed):
-        # search unfiltered and drop them, with a filtered search as the fallback.
-        hits = self._query(vector, n, None)
-        live = [h for h in hits if versions.get(h[0]) == h[3]]
-        if len(live) < len(hits) and len(hits) == n:
-            live = self._query(vector, n, {"version": {"$in": sorted(set(versions.values()))}})
-        return [(d, label, sim) for d, label, sim, _v in live]
+        # Ids only: reading metadata too made the query 5x slower (5.4 against
+        # 1.0 ms for 50 results at 10k units).
+        got = self._vecs.query(query_embeddings=vector.reshape(1, -1), n_results=n,
+                               include=["distances"])
+        return [(str(pid).rsplit("::", 1)[0], 1.0 - float(d))
+                for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def query_within(self, vector: np.ndarray, n: int, doc: str, version: str,
+                     keys: Sequence[str]) -> list[tuple[str, float]]:
+        """(content key, similarity) of the nearest parts among one document's ``keys``.
+
+        Exact search over that document version's vectors, read once: a filtered
+        HNSW query cost 180 ms p50 at 100k units; this costs about 1 ms.
+        """
+        ids, matrix = self._scoped_vectors(doc, version, keys)
+        if not ids:
+            return []
+        sims = matrix @ vector.astype(np.float32)
+        top = np.argsort(-sims, kind="stable")[:n]
+        return [(ids[i], float(sims[i])) for i in top]
 
     @_remote
-    def _doc_vectors(self, doc: str, version: str) -> tuple[list[str], np.ndarray]:
-        """Labels and vectors of one document version's parts (cached, least recent out)."""
-        key = (doc, version)
-        with self._vectors_lock:
-            if key in self._vectors:
-                self._vectors.move_to_end(key)
-                return self._vectors[key]
-        got = self._units.get(where={"$and": [{"doc": doc}, {"version": version}]},
-                              include=["embeddings"])
-        labels = [str(pid).rsplit("::", 3)[1] for pid in got["ids"]]
-        matrix = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(labels), -1)
-        with self._vectors_lock:
-            self._vectors[key] = (labels, matrix)
-            while sum(len(v[0]) for v in self._vectors.values()) > _MAX_CACHED_VECTORS \
-                    and len(self._vectors) > 1:
-                self._vectors.popitem(last=False)
-        return labels, matrix
-
-    @_remote
-    def _query(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
-    ) -> list[tuple[str, str, float, str]]:
-        # Ids carry doc, label and version: reading metadata too made the query 5x
-        # slower (5.4 ms against 1.0 ms for 50 results at 10k units, 19 against 2.4 for 250).
-        got = self._units.query(
-            query_embeddings=vector.reshape(1, -1), n_results=n, where=where,
-            include=["distances"],
-        )
-        out = []
-        for pid, d in zip(got["ids"][0], got["distances"][0], strict=True):
-            doc, label, _part, version = str(pid).rsplit("::", 3)
-            out.append((doc, label, 1.0 - float(d), version))
-        return out
+    def _scoped_vectors(self, doc: str, version: str,
+                        keys: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Content keys and vectors of one document version's parts (cached, least recent out)."""
+        cache_key = (doc, version)
+        with self._scoped_lock:
+            if cache_key in self._scoped:
+                self._scoped.move_to_end(cache_key)
+                return self._scoped[cache_key]
+        out_ids: list[str] = []
+        rows: list[Any] = []
+        unique = sorted(set(keys))
+        for b in range(0, len(unique), _MAX_IN):
+            got = self._vecs.get(where={"key": {"$in": unique[b : b + _MAX_IN]}},
+                                 include=["embeddings"])
+            out_ids.extend(str(pid).rsplit("::", 1)[0] for pid in got["ids"])
+            rows.extend(got["embeddings"])
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(out_ids), -1)
+        with self._scoped_lock:
+            self._scoped[cache_key] = (out_ids, matrix)
+            while sum(len(v[0]) for v in self._scoped.values()) > _MAX_CACHED_VECTORS \
+                    and len(self._scoped) > 1:
+                self._scoped.popitem(last=False)
+        return out_ids, matrix
 
 
 def _reason(exc: BaseException) -> str:

@@ -51,7 +51,7 @@ def test_changed_file_replaces_its_paragraphs(
 ) -> None:
     index = Index(settings, embedder)
     index.ingest([corpus_copy])
-    before = index.store.count()
+    before, units = index.store.count(), index.store.unit_count()
     path = next(corpus_copy.iterdir())
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("3,901 children", "4,321 children"), encoding="utf-8")
@@ -59,7 +59,8 @@ def test_changed_file_replaces_its_paragraphs(
     assert report.count("updated") == 1
     _, unit = index.unit("CTOC_COP_WG.4_2019_draft", "10")
     assert "4,321" in unit.text and "3,901" not in unit.text
-    assert index.store.count() == before  # the old version's parts are gone
+    # The old version's records are gone, and the vector of its old ¶10 with them.
+    assert index.store.count() == before and index.store.unit_count() == units
     hits = search(index, Query("3,901 children found", 50), settings.retrieval)
     assert all("3,901" not in h.unit.text for h in hits)
 
@@ -339,7 +340,11 @@ def test_verbatim_copies_in_other_reports_count_once(
     for i in range(6):
         shutil.copy(src, twins / f"copy{i}_{src.name}")
     index = Index(settings, embedder)
-    index.ingest([corpus_copy, twins])
+    index.ingest([corpus_copy])
+    vectors, units = index.store.count(), index.store.unit_count()
+    index.ingest([twins])
+    # The copies reuse the first report's vectors: one vector per distinct text.
+    assert index.store.count() == vectors and index.store.unit_count() == 7 * units
     hits = search(index, Query("What did China say about DNA databases?", 5), settings.retrieval)
     texts = [h.unit.text for h in hits]
     assert len(set(texts)) == len(texts) == 5  # five different paragraphs, not 5 copies of ¶10
@@ -353,3 +358,29 @@ def test_verbatim_copies_in_other_reports_count_once(
     index.remove(src.stem)
     hits = search(index, Query("What did China say about DNA databases?", 5), settings.retrieval)
     assert (hits[0].unit.doc, hits[0].unit.label) == (f"copy0_{src.stem}", "10")
+    assert index.store.count() == vectors  # the copies still use them
+    scoped = search(index, Query("What did China say about DNA databases?", 3,
+                                 f"copy5_{src.stem}"), settings.retrieval)
+    assert scoped[0].unit.label == "10"
+    for i in range(6):
+        index.remove(f"copy{i}_{src.stem}")
+    assert index.store.count() == 0 and index.store.unit_count() == 0  # nothing left behind
+
+
+def test_a_second_writer_waits_then_gives_a_clear_error(
+    settings: Settings, embedder: Embedder, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writers share vectors, so they take turns; one that waits too long is told why."""
+    from filelock import FileLock
+
+    from rag.errors import IndexBusy
+
+    index = Index(settings, embedder)
+    index.ingest([corpus_copy])
+    monkeypatch.setattr("rag.index._WRITE_WAIT_S", 0.5)
+    with FileLock(str(settings.home / "write.lock")):  # another process's ingest
+        with pytest.raises(IndexBusy, match="wait for it to finish"):
+            Index(settings, embedder).remove("CTOC_COP_WG.4_2019_draft")
+        # Readers do not wait for writers.
+        assert ask(Index(settings, embedder), settings, "DNA databases")
+    assert "CTOC_COP_WG.4_2019_draft" in Index(settings, embedder).documents()  # nothing lost
