@@ -4,12 +4,16 @@
 
 For each size: the real reports (corpus/ and ../shared/corpus, 2,975 units),
 then byte-identical copies under new document ids until the size is reached.
+Copies share their vectors (one per distinct text), so beyond the real corpus
+only the unit records, BM25 and the maps grow; ``--distinct`` marks each
+copy's numbered paragraphs ("(Copy 7.) …") so that they get vectors of their
+own and the dense index grows too (near-duplicates: a harder case for HNSW).
 Each size gets a fresh RAG_HOME and separate processes, and prints:
 
 - adding one more report (the founding report, every paragraph reworded so it
   is embedded afresh) to the full index, and removing it: incremental cost;
-- ingest seconds, units/s, parts embedded vs taken from the embedding cache
-  (copies repeat real text, so beyond the real corpus the cache serves them),
+- ingest seconds, units/s, parts embedded (distinct texts) vs taken from the
+  embedding cache,
   peak RSS of the ingesting process, index size on disk;
 - warm latency p50/p95/p99 over >= 200 questions, whole index: search, and
   extractive answer (retrieval + answer);
@@ -152,8 +156,14 @@ def run_json(code: str, env: dict[str, str], *args: str) -> dict:  # type: ignor
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def build_corpus(size: int, folder: Path) -> int:
-    """Real reports, then copies under new ids, until ``size`` units; returns the units."""
+def build_corpus(size: int, folder: Path, distinct: bool = False) -> int:
+    """Real reports, then copies under new ids, until ``size`` units; returns the units.
+
+    ``distinct``: each copy's numbered paragraphs start with a marker ("(Copy 7.)"),
+    so they are new texts with new vectors, near but not equal to the originals.
+    """
+    import re
+
     from rag.parse import parse_file
 
     folder.mkdir(parents=True)
@@ -164,7 +174,13 @@ def build_corpus(size: int, folder: Path) -> int:
             if total >= size:
                 break
             name = f.name if copy == 0 else f"{f.stem}__c{copy}{f.suffix}"
-            shutil.copy(f, folder / name)
+            if distinct and copy > 0:
+                text = f.read_text(encoding="utf-8")
+                (folder / name).write_text(
+                    re.sub(r"(?m)^(\d{1,3}\.\s)", rf"\1(Copy {copy}.) ", text),
+                    encoding="utf-8")
+            else:
+                shutil.copy(f, folder / name)
             total += n
         copy += 1
     return total
@@ -209,11 +225,12 @@ def start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("chroma run did not start")
 
 
-def one(size: int, work: Path, server: bool) -> dict:  # type: ignore[type-arg]
+def one(size: int, work: Path, server: bool,
+        distinct: bool = False) -> dict:  # type: ignore[type-arg]
     tag = f"{size}-{'server' if server else 'embedded'}"
     corpus = work / f"corpus-{size}"
     if not corpus.exists():
-        build_corpus(size, corpus)
+        build_corpus(size, corpus, distinct)
     home = work / f"home-{tag}"
     env = {**os.environ, "RAG_HOME": str(home)}
     env.pop("RAG_CHROMA_URL", None)
@@ -236,7 +253,8 @@ def one(size: int, work: Path, server: bool) -> dict:  # type: ignore[type-arg]
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
-    return {"size": size, "store": "server" if server else "embedded", **ingest,
+    return {"size": size, "store": "server" if server else "embedded", "distinct": distinct,
+            **ingest,
             "disk_mb": size_mb, "cold_ask_s": statistics.median(cold), **warm}
 
 
@@ -287,6 +305,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--server", action="store_true", help="Also against `chroma run`.")
     ap.add_argument("--server-only", action="store_true", help="Only against `chroma run`.")
+    ap.add_argument("--distinct", action="store_true",
+                    help="Mark each copy's numbered paragraphs so they get vectors of their "
+                    "own (near-duplicates, not copies).")
     ap.add_argument("--chart", type=Path, default=ROOT / "eval" / "report" / "scale.png")
     ap.add_argument("--json", type=Path, help="Write the rows here too.")
     ap.add_argument("--plot", type=Path, nargs="+",
@@ -312,7 +333,7 @@ def main() -> None:
         for size in args.sizes:
             stores = (True,) if args.server_only else (False, True) if args.server else (False,)
             for server in stores:
-                r = one(size, work, server)
+                r = one(size, work, server, args.distinct)
                 rows.append(r)
                 print(f"{r['units']:>7} units {r['store']:8s} ingest {r['seconds']:7.1f} s "
                       f"({r['units'] / r['seconds']:6.1f} units/s; {r['embedded']} embedded, "

@@ -209,6 +209,8 @@ def test_patched_views_equal_views_built_from_scratch(tmp_path: Path) -> None:
         fresh = LexicalStore(tmp_path / f"fresh{step}").view(src.versions(), src.fetch)
         assert patched.copy_of == fresh.copy_of, step
         assert patched.unit_of == fresh.unit_of and patched.key_of == fresh.key_of
+        assert patched.by_content == fresh.by_content  # which units each vector serves
+        assert {k for ks in patched.by_content.values() for k in ks} == set(patched.unit_of)
         assert patched.searcher.num_docs == len(patched)
         had_copies = had_copies or bool(patched.copy_of)
     assert had_copies
