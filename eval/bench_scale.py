@@ -6,8 +6,11 @@ For each size: the real reports (corpus/ and ../shared/corpus, 2,975 units),
 then byte-identical copies under new document ids until the size is reached.
 Copies share their vectors (one per distinct text), so beyond the real corpus
 only the unit records, BM25 and the maps grow; ``--distinct`` marks each
-copy's numbered paragraphs ("(Copy 7.) …") so that they get vectors of their
-own and the dense index grows too (near-duplicates: a harder case for HNSW).
+copy's text lines ("… (copy 7)") so that they get vectors of their own and
+the dense index grows too. Those are near-duplicates, which flood a top 5 (34
+near-copies of the best paragraph at 100k), so the bench also reports recall@5
+with near-copies folded into their original (the first 5 distinct originals
+among the top 60): the cost of the larger graph, not of the flood.
 Each size gets a fresh RAG_HOME and separate processes, and prints:
 
 - adding one more report (the founding report, every paragraph reworded so it
@@ -114,6 +117,19 @@ for q in qs:
     # A copy of the gold paragraph is the same paragraph (the retriever shows one copy).
     hits[q.id] = any(h.unit.doc.split("__c")[0] == q.doc and h.unit.label in q.gold
                      for h in ranked)
+folded = {}
+for q in qs:
+    if not q.answerable:
+        continue
+    # Near-copies (--distinct) folded into their original: the first 5 distinct originals.
+    seen = []
+    for h in search(index, Query(q.question, 60), settings.retrieval):
+        key = (h.unit.doc.split("__c")[0], h.unit.label)
+        if key not in seen:
+            seen.append(key)
+        if len(seen) == 5:
+            break
+    folded[q.id] = any(d == q.doc and label in q.gold for d, label in seen)
 snap = index.snapshot()
 vec = index.embedder.embed(["What did China say about DNA databases?"])[0]
 col = index.store._vecs
@@ -126,6 +142,8 @@ for q in runs[:100]:
 print(json.dumps({"search_ms": pct(s_ms), "answer_ms": pct(a_ms),
                   "scoped_search_ms": pct(d_ms),
                   "recall@5": sum(hits.values()) / len(hits), "hits": hits,
+                  "recall@5_folded": sum(folded.values()) / len(folded), "folded": folded,
+                  "vectors": index.store.count(),
                   "n": len(runs), "chroma_query_ms": pct(chroma_ms),
                   "bm25_ms": pct(bm25_ms), "units": len(snap.lexical),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -159,11 +177,9 @@ def run_json(code: str, env: dict[str, str], *args: str) -> dict:  # type: ignor
 def build_corpus(size: int, folder: Path, distinct: bool = False) -> int:
     """Real reports, then copies under new ids, until ``size`` units; returns the units.
 
-    ``distinct``: each copy's numbered paragraphs start with a marker ("(Copy 7.)"),
-    so they are new texts with new vectors, near but not equal to the originals.
+    ``distinct``: each copy's text lines end with a marker ("(copy 7)"), so its
+    paragraphs are new texts with new vectors, near but not equal to the originals.
     """
-    import re
-
     from rag.parse import parse_file
 
     folder.mkdir(parents=True)
@@ -175,10 +191,10 @@ def build_corpus(size: int, folder: Path, distinct: bool = False) -> int:
                 break
             name = f.name if copy == 0 else f"{f.stem}__c{copy}{f.suffix}"
             if distinct and copy > 0:
-                text = f.read_text(encoding="utf-8")
-                (folder / name).write_text(
-                    re.sub(r"(?m)^(\d{1,3}\.\s)", rf"\1(Copy {copy}.) ", text),
-                    encoding="utf-8")
+                lines = f.read_text(encoding="utf-8").splitlines()
+                (folder / name).write_text("\n".join(
+                    f"{line.rstrip()} (copy {copy})" if len(line.strip()) >= 50 else line
+                    for line in lines) + "\n", encoding="utf-8")
             else:
                 shutil.copy(f, folder / name)
             total += n
@@ -306,7 +322,7 @@ def main() -> None:
     ap.add_argument("--server", action="store_true", help="Also against `chroma run`.")
     ap.add_argument("--server-only", action="store_true", help="Only against `chroma run`.")
     ap.add_argument("--distinct", action="store_true",
-                    help="Mark each copy's numbered paragraphs so they get vectors of their "
+                    help="Mark each copy's text lines so they get vectors of their "
                     "own (near-duplicates, not copies).")
     ap.add_argument("--chart", type=Path, default=ROOT / "eval" / "report" / "scale.png")
     ap.add_argument("--json", type=Path, help="Write the rows here too.")
@@ -348,7 +364,9 @@ def main() -> None:
                       f"question's report {r.get('scoped_search_ms')} ms), answer "
                       f"{r['answer_ms']} ms, chroma query {r['chroma_query_ms']} ms, "
                       f"BM25 {r['bm25_ms']} ms, cold ask {r['cold_ask_s']:.2f} s, "
-                      f"recall@5 {r['recall@5']:.3f} over {len(r['hits'])} questions, "
+                      f"recall@5 {r['recall@5']:.3f} over {len(r['hits'])} questions "
+                      f"({r['recall@5_folded']:.3f} with near-copies folded), "
+                      f"{r['vectors']} vectors, "
                       f"warm RSS {r['rss_mb']:.0f} MB", flush=True)
         common_recall(rows)
         for r in rows:
