@@ -384,3 +384,27 @@ def test_a_second_writer_waits_then_gives_a_clear_error(
         # Readers do not wait for writers.
         assert ask(Index(settings, embedder), settings, "DNA databases")
     assert "CTOC_COP_WG.4_2019_draft" in Index(settings, embedder).documents()  # nothing lost
+
+
+def test_a_reader_sees_every_change_another_writer_makes(
+    settings: Settings, embedder: Embedder, corpus_copy: Path, tmp_path: Path
+) -> None:
+    """The registry is cached per reader; each commit and removal must still reach it."""
+    reader, writer = Index(settings, embedder), Index(settings, embedder)
+    writer.ingest([corpus_copy])
+    assert set(reader.documents()) == {"CTOC_COP_WG.4_2019_draft"}
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "SECOND.txt").write_text(
+        "".join(f"{n}. Paragraph {n} on lighthouse maintenance budgets.\n\n" for n in range(1, 9)),
+        encoding="utf-8")
+    writer.ingest([more])
+    assert set(reader.documents()) == {"CTOC_COP_WG.4_2019_draft", "SECOND"}
+    assert ask(reader, settings, "lighthouse maintenance budgets", 3, doc="SECOND")[0] in {
+        str(n) for n in range(1, 9)}
+    (more / "SECOND.txt").write_text("1. Only one paragraph about lighthouses now.\n",
+                                     encoding="utf-8")
+    writer.ingest([more])
+    assert reader.documents()["SECOND"].units == 1
+    writer.remove("SECOND")
+    assert set(reader.documents()) == {"CTOC_COP_WG.4_2019_draft"}
