@@ -288,25 +288,36 @@ def chart(rows: list[dict], path: Path) -> None:  # type: ignore[type-arg]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    for store in ("embedded", "server"):
-        rs = [r for r in rows if r["store"] == store]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.6))
+    # One colour per store, one line style per measure: p50 solid, p95 faint.
+    series = (("embedded", False, "C0"), ("server", False, "C1"),
+              ("embedded", True, "C2"))
+    for store, distinct, colour in series:
+        rs = [r for r in rows if r["store"] == store and bool(r.get("distinct")) == distinct]
         if not rs:
             continue
+        name = store + (", near-copies" if distinct else "")
         xs = [r["units"] for r in rs]
-        for key, style in (("search_ms", "-"), ("answer_ms", "--")):
-            a.plot(xs, [r[key][0] for r in rs], style, marker="o", label=f"{key[:-3]} p50 "
-                   f"({store})")
-            a.plot(xs, [r[key][1] for r in rs], style, marker="x", alpha=0.5,
-                   label=f"{key[:-3]} p95 ({store})")
-        b.plot(xs, [r["recall@5"] for r in rs], marker="o", label=f"recall@5 ({store})")
-        if all("recall@5_common" in r for r in rs):
-            b.plot(xs, [r["recall@5_common"] for r in rs], "--", marker="o",
-                   label=f"recall@5, questions of the smallest corpus ({store})")
+        for key, marker in (("search_ms", "o"), ("answer_ms", "s")):
+            what = key[:-3]
+            a.plot(xs, [r[key][0] for r in rs], "-", marker=marker, color=colour,
+                   label=f"{what} p50, {name}")
+            a.plot(xs, [r[key][1] for r in rs], ":", marker=marker, color=colour, alpha=0.45,
+                   label=f"{what} p95, {name}")
+        b.plot(xs, [r["recall@5"] for r in rs], "-", marker="o", color=colour,
+               label=f"all questions, {name}")
+        if all("recall@5_common" in r for r in rs) and not distinct:
+            b.plot(xs, [r["recall@5_common"] for r in rs], "--", marker="^", color=colour,
+                   alpha=0.6, label=f"questions of the smallest corpus, {name}")
+        if distinct:
+            b.plot(xs, [r["recall@5_folded"] for r in rs], "none", marker="D", color=colour,
+                   label=f"near-copies folded into their original, {name}")
     for ax in (a, b):
         ax.set_xscale("log")
         ax.set_xlabel("paragraphs indexed")
-        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    a.legend(fontsize=6.5, ncol=2, loc="upper left")
+    b.legend(fontsize=6.5, loc="lower left")
     a.set_ylabel("warm latency (ms)")
     b.set_ylabel("recall@5, whole index")
     b.set_ylim(0, 1)
@@ -331,9 +342,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.plot:
         rows = [r for f in args.plot for r in json.loads(f.read_text())["rows"]]
-        best: dict[tuple[int, str], dict] = {}  # type: ignore[type-arg]
-        for r in rows:  # a later file wins for the same size and store
-            best[(r["size"], r["store"])] = r
+        best: dict[tuple[int, str, bool], dict] = {}  # type: ignore[type-arg]
+        for r in rows:  # a later file wins for the same size, store and copy kind
+            best[(r["size"], r["store"], bool(r.get("distinct")))] = r
         rows = sorted(best.values(), key=lambda r: r["units"])
         if all("hits" in r for r in rows):
             common_recall(rows)
