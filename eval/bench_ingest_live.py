@@ -113,7 +113,7 @@ def main() -> None:
         print(f"answers citing a paragraph of a version that was not live: {len(stale)}")
         print(f"adding one more report ({files[0].name}) to {units} units: {one_s:.1f} s "
               f"(process start and model load included); first answer after it "
-              f"{first_after * 1000:.0f} ms (the reader picks up the lexical index the writer updated)")
+              f"{first_after * 1000:.0f} ms (lexical index updated by the writer)")
     finally:
         server.terminate()
         server.wait(timeout=30)
