@@ -62,6 +62,7 @@ def compose(
     min_gain: float = 0.12,
     anchor: bool = True,
     type_bonus: float = 0.15,
+    min_typed_cover: float = 0.2,
 ) -> list[Sentence]:
     """Pick up to ``max_sentences`` sentences from ``hits`` that answer ``question``."""
     kind = expected_type(question)
@@ -107,6 +108,18 @@ def compose(
             break
         chosen.append(best)
         covered |= best.terms
+    # "When …" wants a date and "how many …" a number: an answer with none has not
+    # answered, however many of the question's words it repeats ("When did the
+    # group first meet?" drew sentences on meetings, not the one listing dates).
+    if kind is not None and chosen and not any(typed[c] for c in chosen):
+        typed_cands = [c for c in cands if typed[c] and c not in chosen]
+        if typed_cands:
+            best_typed = max(typed_cands,
+                             key=lambda c: _cover(weights, c.terms, total) + prior(c))
+            if _cover(weights, best_typed.terms, total) >= min_typed_cover:
+                if len(chosen) >= max_sentences:
+                    chosen.pop()
+                chosen.append(best_typed)
     # The best-ranked paragraph is the retriever's strongest evidence (dense and
     # BM25 agree on it); when the word-overlap choice passed it over, its best
     # sentence goes in too, so the answer cites it.

@@ -33,9 +33,11 @@ _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentag
                        re.I)
 _WHEN = re.compile(r"^\s*(when|on what date|in what year|which year|what year|since when)\b|"
                    r"\b(on|in) what (date|year|month)\b", re.I)
+#: A year is not one inside a document symbol or number ("CTOC/COP/WG.4/2019/4",
+#: "resolution 2019/12"): a list of background papers is not an answer to "when".
 _YEAR_OR_DATE = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2} (January|February|March|April|May|June|July|August|"
-    r"September|October|November|December)\b", re.I
+    r"(?<![/\w.])(1[89]\d\d|20\d\d)(?![/\w])|\b\d{1,2} (January|February|March|April|May|"
+    r"June|July|August|September|October|November|December)\b", re.I
 )
 _WORD_NUMBER = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"

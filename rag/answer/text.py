@@ -187,6 +187,13 @@ QUESTION_STOPWORDS = frozenset(
         "there",
         "please",
         "explain",
+        # Intensifiers: "its very first meeting" asks about the first meeting; with
+        # "very" rare in reports, its idf made it the question's heaviest word.
+        "very",
+        "really",
+        "actually",
+        "exactly",
+        "just",
     ]
 )
 

@@ -222,3 +222,29 @@ def test_how_many_needs_a_number_for_what_is_counted() -> None:
                               idf, 0.1).refuse
     assert not refusal.counted_noun("How many of its recommendations did Brazil accept?")
     assert refusal.counted_noun("How many victims did Brazil identify?")
+
+
+def test_a_year_inside_a_document_symbol_is_not_a_date() -> None:
+    q = "When did the working group first meet?"
+    assert not refusal.has_type("date", "Background paper ([CTOC/COP/WG.4/2019/4](#)).", q)
+    assert not refusal.has_type("date", "Under resolution 2019/12 it met.", q)
+    assert refusal.has_type("date", "It met on 14 and 15 April 2009.", q)
+    assert refusal.has_type("date", "It first met in 2009.", q)
+
+
+def test_a_when_question_gets_a_sentence_with_a_date() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    # The first paragraph repeats the question's words; only the second says when.
+    mandate = hit(unit("2", "The working group should hold its meetings every year. "
+                            "The first meeting of the working group set its work plan."))
+    dates = hit(unit("1", "Previous meetings were held on 14 and 15 April 2009 and in 2010."))
+    sents = extractive.compose("When did the working group hold its very first meeting?",
+                               [mandate, dates], idf)
+    assert any("14 and 15 April 2009" in s.text for s in sents)
+    assert [s.cites[0].label for s in sents][-1] == "1"
+    # Without a typed question nothing is forced in.
+    plain = extractive.compose("What did the working group say about its first meeting?",
+                               [mandate, dates], idf)
+    assert all(s.cites[0].label == "2" for s in plain)
