@@ -8,7 +8,12 @@ spoke, but gave no number). So the decision looks at what an answer would be:
   named in the paragraphs the answer cites;
 - **answer type**: "how many" needs a number the question does not already
   contain, and "how many victims" a number right before "victims" (or
-  "persons" for "people"); "when" a date;
+  "persons" for "people"); "what share" a percentage; "how much funding" or
+  "in euros" an amount of money; "when" a date;
+- **more than a list**: a paragraph that names the question's country or
+  person only as one item of a list ("statements were made by Brazil, Canada,
+  Norway, …") says nothing of what they said: it answers "who/which …" and
+  yes/no questions, not "What did Norway say about supply chains?";
 - **coverage**: the cited paragraphs must cover enough of the question's weight
   (BM25 idf of its content words).
 
@@ -21,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.answer.text import mentions, names, numbers, terms
+from rag.answer.text import mentions, names, numbers, sentences, terms
 from rag.index.lexical import stem
 from rag.types import Hit
 
@@ -31,6 +36,20 @@ CANNOT_ANSWER = "The indexed reports do not answer this question."
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|share|"
                        r"proportion|amount)\b|\bwhat (was|is|were) the (number|rate|total)\b",
                        re.I)
+#: "What share …", "by what percentage …", "Slovenia's unemployment rate": a percentage.
+_PERCENT_Q = re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|"
+                        r"\bby what (percentage|per ?cent|proportion)\b|\bhow many per ?cent\b|"
+                        r"^\s*what (is|was|are|were) (the |its |their |[\w-]+[’']s )(\w+ ){0,2}"
+                        r"(rate|share|proportion|percentage)\b", re.I)
+_PERCENT = re.compile(r"\d\s*(%|per ?cent\b)|\b(half|one third|two thirds|a third|"
+                      r"a quarter|three quarters|majority)\b", re.I)
+#: "How much funding …", "in euros", "What budget …": an amount of money.
+_MONEY_Q = re.compile(r"\bin (euros?|dollars?|francs?|pounds?|US\$|USD|EUR)\b|"
+                      r"\bhow much (money|funding|funds?)\b|"
+                      r"\b(what|which) (budget|amount of (money|funding)|funding|cost|price|sum)\b",
+                      re.I)
+_MONEY = re.compile(r"(€|\$|£|\b(EUR|USD|CHF|GBP)\b)\s?\d|\d[\d,.]*\s*(million |billion |"
+                    r"thousand )?(euros?|dollars?|francs?|pounds?|EUR|USD|CHF|GBP)\b", re.I)
 _WHEN = re.compile(r"^\s*(when|on what date|in what year|which year|what year|since when)\b|"
                    r"\b(on|in) what (date|year|month)\b", re.I)
 #: A year is not one inside a document symbol or number ("CTOC/COP/WG.4/2019/4",
@@ -82,6 +101,35 @@ def counts_asked(question: str, sentence: str) -> bool:
     return False
 
 
+#: Questions a list of names can answer: "Who spoke?", "Which states attended?", "Did Norway …?".
+_LIST_ANSWERS = re.compile(r"^\s*(who|whom|whose|which|did|does|do|was|were|is|are|has|have|"
+                           r"had|list|name)\b", re.I)
+#: Items of an enumeration: "Brazil, Canada, China and Norway", "Ms. A (UK), Mr. B (Spain)".
+_ITEM_SPLIT = re.compile(r"[,;]|\band\b")
+#: An enumeration has at least this many items, most of them short capitalised names.
+_MIN_LIST_ITEMS = 4
+
+
+def listed_only(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name`` (lower case) only as an item of a list of names.
+
+    "Statements were made by Brazil, Canada, Norway, Sudan and Thailand" names
+    Norway but says nothing of what Norway said.
+    """
+    found = False
+    for span in sentences(text):
+        if not mentions(span.text.lower(), name):
+            continue
+        found = True
+        # The list follows the colon when there is one ("… the following: A, B, C").
+        body = span.text.split(":", 1)[-1]
+        items = [x.strip() for x in _ITEM_SPLIT.split(body) if x.strip()]
+        named = [x for x in items if x[0].isupper() and len(x.split()) <= 6]
+        if len(named) < _MIN_LIST_ITEMS or len(named) < 0.6 * len(items):
+            return False
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     refuse: bool
@@ -90,7 +138,11 @@ class Decision:
 
 
 def expected_type(question: str) -> str | None:
-    """'number' or 'date' when the question's form asks for one."""
+    """'money', 'percent', 'number' or 'date' when the question's form asks for one."""
+    if _MONEY_Q.search(question):
+        return "money"
+    if _PERCENT_Q.search(question):
+        return "percent"
     if _HOW_MANY.search(question):
         return "number"
     if _WHEN.search(question):
@@ -99,6 +151,11 @@ def expected_type(question: str) -> str | None:
 
 
 def has_type(kind: str, answer: str, question: str) -> bool:
+    """Whether ``answer`` holds what a question of ``kind`` asks for (and it lacks)."""
+    if kind == "money":
+        return bool(_MONEY.search(answer))
+    if kind == "percent":
+        return bool(_PERCENT.search(answer))
     if kind == "number":
         fresh = numbers(answer) - numbers(question)
         return bool(fresh) or bool(_WORD_NUMBER.search(answer))
@@ -137,6 +194,7 @@ def decide(
     asked = names(question)
     kind = expected_type(question)
     counted = counted_noun(question)
+    lists_answer = _LIST_ANSWERS.match(question) is not None
     best = Decision(True, "", 0.0)
     for h in hits:
         evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
@@ -145,6 +203,11 @@ def decide(
         missing = [n for n in sorted(asked) if not mentions(evidence, n)]
         if missing:
             reason = f"no paragraph names {', '.join(missing)}"
+        elif asked and not lists_answer and all(listed_only(h.unit.text, n) for n in asked
+                                                if mentions(h.unit.text.lower(), n)) \
+                and any(mentions(h.unit.text.lower(), n) for n in asked):
+            # "What did Norway say …" is not answered by a list of speakers.
+            reason = f"{', '.join(sorted(asked))} only named in a list"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
         elif counted and not counts_asked(question, h.unit.text):

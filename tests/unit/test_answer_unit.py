@@ -248,3 +248,46 @@ def test_a_when_question_gets_a_sentence_with_a_date() -> None:
     plain = extractive.compose("What did the working group say about its first meeting?",
                                [mandate, dates], idf)
     assert all(s.cites[0].label == "2" for s in plain)
+
+
+def test_a_name_only_in_a_list_does_not_answer_what_it_said() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    speakers = hit(unit("29", "Under agenda items 2 and 3, statements were made by representatives "
+                              "of the following parties: Brazil, Canada, China, Norway, Sudan "
+                              "and Thailand."))
+    q = "What did Norway say in its statement?"
+    listed = refusal.decide(q, [speakers], idf, 0.1)
+    assert listed.refuse and "only named in a list" in listed.reason
+    # The same list answers who spoke, and whether Norway did.
+    assert not refusal.decide("Which parties made statements?", [speakers], idf, 0.1).refuse
+    assert not refusal.decide("Did Norway make a statement?", [speakers], idf, 0.1).refuse
+    # A paragraph that says something of Norway answers; a short list of panellists
+    # ("Ms. A (UK) and Ms. B (Norway)") is not an enumeration.
+    said = hit(unit("30", "Norway described its statement on supply chains, naming Brazil, "
+                          "Canada and China as partners."))
+    assert not refusal.decide(q, [speakers, said], idf, 0.1).refuse
+    assert not refusal.listed_only("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway")
+
+
+def test_money_and_percentage_questions_need_an_amount_or_a_percentage() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    assert refusal.expected_type("How much funding in euros did the Advocate receive?") == "money"
+    assert refusal.expected_type("What budget did UNODC allocate to the campaign?") == "money"
+    assert refusal.expected_type("What was Slovenia's unemployment rate in 2010?") == "percent"
+    assert refusal.expected_type("What share of judges are female?") == "percent"
+    assert refusal.expected_type("How many judges are female?") == "number"
+    funds = hit(unit("12", "In 2019 the Advocate received sufficient funds for its 3 tasks."))
+    money = hit(unit("13", "In 2019 the Advocate received EUR 1.2 million in funding."))
+    q = "How much funding in euros did the Advocate receive in 2019?"
+    assert refusal.decide(q, [funds], idf, 0.1).refuse  # numbers, but no amount of money
+    assert not refusal.decide(q, [funds, money], idf, 0.1).refuse
+    assert refusal.has_type("money", "a grant of 40,000 euros", q)
+    review = hit(unit("1", "Slovenia was reviewed at the 14th meeting, on 16 February 2010."))
+    rate = hit(unit("2", "Unemployment in Slovenia stood at 7.1 per cent in 2010."))
+    q = "What was Slovenia's unemployment rate in 2010?"
+    assert refusal.decide(q, [review], idf, 0.1).refuse
+    assert not refusal.decide(q, [review, rate], idf, 0.1).refuse
