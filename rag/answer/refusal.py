@@ -10,6 +10,11 @@ spoke, but gave no number). So the decision looks at what an answer would be:
   contain, and "how many victims" a number right before "victims" (or
   "persons" for "people"); "what share" a percentage; "how much funding" or
   "in euros" an amount of money; "when" a date;
+- **tense**: "When will …", "the next session" needs a paragraph that speaks
+  of the future ("will", "next", "to be held", …), not the last meeting's dates;
+- **a person**: "Who chaired / presided / headed / led …" needs a person named
+  in the paragraph ("Ms. Blagg", "Nazhat Shameem Khan (Fiji)", "headed by Miro
+  Cerar,"), not an institution;
 - **more than a list**: a paragraph that names the question's country or
   person only as one item of a list ("statements were made by Brazil, Canada,
   Norway, …") says nothing of what they said: it answers "who/which …" and
@@ -97,6 +102,55 @@ def counts_asked(question: str, sentence: str) -> bool:
     # swallow the words up to "120".
     for found in re.finditer(_COUNT + r"(?=((?:\s+[\w-]+){1,3}))", sentence, re.I):
         if any(stem(w.lower()) in stems for w in found.group(1).split()):
+            return True
+    return False
+
+
+#: A question about the future, and the words a paragraph uses to speak of it.
+_FUTURE_Q = re.compile(r"\b(will|shall|next|upcoming|forthcoming|future)\b", re.I)
+_FUTURE = re.compile(r"\b(will|shall|would|should|next|upcoming|forthcoming|future|"
+                     r"to be (held|convened)|plans? to|planned|intends?|due to|expected to|"
+                     r"decided to (hold|convene))\b",
+                     re.I)
+#: "Who chaired / presided / headed …": the answer is a person.
+_PERSON_Q = re.compile(r"^\s*who\b.*\b(chair\w*|presid\w*|rapporteur|head(s|ed)?|led|leads?|"
+                       r"minister|panellist|represent\w*|director|ambassador)\b", re.I)
+_HONORIFIC = re.compile(r"\b(Mr|Ms|Mrs|Dr|H\.E|Sir|Dame|Professor)\.?\s+[A-Z]")
+#: A run of capitalised words ("Fernand de Varennes", "Nazhat Shameem Khan").
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:(?:de|da|van|von|del|la|le|bin|al)\s+)?"
+                              r"[A-Z][\w’'-]+)+")
+#: Words of institutions and titles: "by the Human Rights Council," is not a person.
+_INSTITUTION_WORDS = frozenset(
+    [
+        "special", "rapporteur", "rapporteurs", "council", "human", "rights", "representative",
+        "secretary", "general", "secretary-general", "committee", "office", "group", "working",
+        "nations", "united", "assembly", "conference", "convention", "protocol", "ministry",
+        "minister", "government", "republic", "state", "states", "party", "parties", "commission",
+        "organization", "plan", "action", "declaration", "court", "agency", "fund", "programme",
+        "bureau", "forum", "session", "meeting", "review", "universal", "periodic", "president",
+        "chair",
+    ]
+)
+
+
+def names_a_person(text: str, question: str = "") -> bool:
+    """Whether ``text`` names a person the question does not already name.
+
+    UN reports name people with an honorific ("Ms. Phoebe Blagg", "H.E."), a
+    country in brackets ("Nazhat Shameem Khan (Fiji)") or as an apposition
+    ("headed by Miro Cerar, Minister …", "the Special Rapporteur, Fernand de
+    Varennes, presented").
+    """
+    if _HONORIFIC.search(text):
+        return True
+    asked = names(question)
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = [w.lower() for w in re.findall(r"[\w’'-]+", m.group())]
+        if any(w in _INSTITUTION_WORDS or w in asked for w in words):
+            continue
+        before, after = text[: m.start()], text[m.end():]
+        if after.startswith(" (") or (re.search(r"(,|\bby)\s$", before)
+                                      and re.match(r"[,.;]", after)):
             return True
     return False
 
@@ -195,6 +249,8 @@ def decide(
     kind = expected_type(question)
     counted = counted_noun(question)
     lists_answer = _LIST_ANSWERS.match(question) is not None
+    future = _FUTURE_Q.search(question) is not None
+    person = _PERSON_Q.search(question) is not None
     best = Decision(True, "", 0.0)
     for h in hits:
         evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
@@ -210,6 +266,10 @@ def decide(
             reason = f"{', '.join(sorted(asked))} only named in a list"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
+        elif future and not _FUTURE.search(h.unit.text):
+            reason = "no paragraph speaks of the future"
+        elif person and not names_a_person(h.unit.text, question):
+            reason = "no paragraph names a person"
         elif counted and not counts_asked(question, h.unit.text):
             # "How many victims did Brazil identify?" wants "<number> victims", not a
             # paragraph on Brazil's victims that has some other number in it.

@@ -291,3 +291,26 @@ def test_money_and_percentage_questions_need_an_amount_or_a_percentage() -> None
     q = "What was Slovenia's unemployment rate in 2010?"
     assert refusal.decide(q, [review], idf, 0.1).refuse
     assert not refusal.decide(q, [review, rate], idf, 0.1).refuse
+
+
+def test_future_and_person_questions_need_the_future_and_a_person() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    past = hit(unit("23", "The ninth meeting of the Working Group was held in Vienna in 2019."))
+    plan = hit(unit("40", "The tenth meeting of the Working Group will be held in Vienna in 2021."))
+    q = "When will the tenth meeting of the Working Group be held?"
+    said = refusal.decide(q, [past], idf, 0.1)
+    assert said.refuse and "future" in said.reason
+    assert not refusal.decide(q, [past, plan], idf, 0.1).refuse
+
+    council = hit(unit("1", "The President of the Human Rights Council opened the session."))
+    q = "Who presided over the Human Rights Council during the session?"
+    assert refusal.decide(q, [council], idf, 0.1).refuse
+    for named in ("The session was opened by H.E. Nazhat Shameem Khan (Fiji), its Chair.",
+                  "The delegation was headed by Miro Cerar, Minister for Foreign Affairs.",
+                  "The Special Rapporteur, Fernand de Varennes, presented his report."):
+        assert refusal.names_a_person(named), named
+    assert not refusal.names_a_person("It was adopted by the Human Rights Council, which met.")
+    # Organisations answer other "who" questions: no person is needed there.
+    assert not refusal.decide("Who opened the session?", [council], idf, 0.1).refuse
