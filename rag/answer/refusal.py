@@ -177,9 +177,14 @@ def listed_only(text: str, name: str) -> bool:
         found = True
         # The list follows the colon when there is one ("… the following: A, B, C").
         body = span.text.split(":", 1)[-1]
-        items = [x.strip() for x in _ITEM_SPLIT.split(body) if x.strip()]
-        named = [x for x in items if x[0].isupper() and len(x.split()) <= 6]
-        if len(named) < _MIN_LIST_ITEMS or len(named) < 0.6 * len(items):
+        items = [re.sub(r"^the\s+", "", x.strip()) for x in _ITEM_SPLIT.split(body) if x.strip()]
+        named = [x for x in items if x[:1].isupper() and len(x.split()) <= 6]
+        # Without a colon the first and last items carry the sentence around the
+        # list ("At the same meeting, the representatives of Bahrain", "…, and
+        # Poland made statements"): most of the items between must be names.
+        inner = items[1:-1] if len(items) > 2 else items
+        inner_named = [x for x in inner if x in named]
+        if len(named) < _MIN_LIST_ITEMS or len(inner_named) < 0.6 * len(inner):
             return False
     return found
 

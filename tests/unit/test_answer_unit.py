@@ -269,6 +269,10 @@ def test_a_name_only_in_a_list_does_not_answer_what_it_said() -> None:
                           "Canada and China as partners."))
     assert not refusal.decide(q, [speakers, said], idf, 0.1).refuse
     assert not refusal.listed_only("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway")
+    # Without a colon the sentence's frame sits in the first and last items.
+    assert refusal.listed_only("At the same meeting, the representatives of Bahrain, Bulgaria, "
+                               "Czechia, Japan, the Netherlands, the Philippines and Poland made "
+                               "statements in explanation of vote after the vote.", "bahrain")
 
 
 def test_money_and_percentage_questions_need_an_amount_or_a_percentage() -> None:
