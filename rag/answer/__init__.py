@@ -200,6 +200,9 @@ class Answerer:
         cfg = self.settings.answer
         decision = refusal.decide(standalone, hits, idf, cfg.min_coverage, titles)
         if decision.refuse:
+            # Say why, so a delegate can rephrase and an organiser can audit refusals.
+            if decision.reason:
+                notes.append(f"not answered: {decision.reason}")
             return self._refusal(question, hits, symbols, notes)
         draft = extractive.compose(standalone, hits, idf, max_sentences=cfg.max_sentences)
         sents = cite.verify(draft, hits, cfg.support_threshold)
