@@ -232,6 +232,25 @@ def coverage(question: str, texts: Sequence[str], idf: Callable[[str], float]) -
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
 
 
+def _as_asked(question: str, found: Sequence[str]) -> str:
+    """Names as the question spells them, whole: "United Arab Emirates", not "arab, emirates"."""
+    spelt: list[str] = []
+    for name in found:
+        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", question, re.I)
+        if m is None:
+            whole = name
+        else:
+            # Widen to the run of capitalised words the name sits in.
+            left = re.search(r"(?:[A-Z][\w’'.-]*\s+)*$", question[: m.start()])
+            right = re.match(r"(?:\s+[A-Z][\w’'.-]*)*", question[m.end():])
+            whole = (left.group() if left else "") + m.group() + (right.group() if right else "")
+            whole = re.sub(r"^(What|Which|Who|How|When|Where|Why|Did|Does|Do|Is|Was)\s+", "",
+                           whole.strip())
+        if whole not in spelt:
+            spelt.append(whole)
+    return ", ".join(spelt)
+
+
 def decide(
     question: str,
     hits: Sequence[Hit],
@@ -263,12 +282,12 @@ def decide(
         coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         missing = [n for n in sorted(asked) if not mentions(evidence, n)]
         if missing:
-            reason = f"no paragraph names {', '.join(missing)}"
+            reason = f"no paragraph names {_as_asked(question, missing)}"
         elif asked and not lists_answer and all(listed_only(h.unit.text, n) for n in asked
                                                 if mentions(h.unit.text.lower(), n)) \
                 and any(mentions(h.unit.text.lower(), n) for n in asked):
             # "What did Norway say …" is not answered by a list of speakers.
-            reason = f"{', '.join(sorted(asked))} only named in a list"
+            reason = f"{_as_asked(question, sorted(asked))} only named in a list"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
         elif future and not _FUTURE.search(h.unit.text):

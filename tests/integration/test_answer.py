@@ -83,7 +83,7 @@ def test_unanswerable_question_is_refused_with_the_shared_phrase(answerer: Answe
     a = answerer.ask("What did Iceland say about DNA databases?")
     assert a.refused and a.answer.startswith(CANNOT_ANSWER)
     assert a.citations == [] and "Nearest paragraphs:" in a.answer
-    assert a.notes == ["not answered: no paragraph names iceland"]
+    assert a.notes == ["not answered: no paragraph names Iceland"]
 
 
 def test_follow_up_carries_the_subject_over(answerer: Answerer) -> None:

@@ -259,7 +259,7 @@ def test_a_name_only_in_a_list_does_not_answer_what_it_said() -> None:
                               "and Thailand."))
     q = "What did Norway say in its statement?"
     listed = refusal.decide(q, [speakers], idf, 0.1)
-    assert listed.refuse and "only named in a list" in listed.reason
+    assert listed.refuse and listed.reason == "Norway only named in a list"
     # The same list answers who spoke, and whether Norway did.
     assert not refusal.decide("Which parties made statements?", [speakers], idf, 0.1).refuse
     assert not refusal.decide("Did Norway make a statement?", [speakers], idf, 0.1).refuse
