@@ -129,7 +129,7 @@ def test_refusal_rules() -> None:
     hits = [hit(CHINA), hit(BRAZIL), hit(REC)]
     assert not refusal.decide("What did China say about DNA databases?", hits, idf, 0.3).refuse
     no_name = refusal.decide("What did Norway say about DNA databases?", hits, idf, 0.3)
-    assert no_name.refuse and "norway" in no_name.reason
+    assert no_name.refuse and no_name.reason == "no paragraph names Norway"
     assert refusal.decide("How many victims did Brazil identify?", hits, idf, 0.3).refuse
     no_number = refusal.decide("How many victims did Brazil identify?", [hit(BRAZIL)], idf, 0.3)
     assert "number" in no_number.reason
