@@ -322,6 +322,8 @@ def _is_boundary(before: str, punct: str) -> bool:
         return False
     if len(token) == 1 and token.isupper():  # an initial: "J. Smith"
         return False
+    if re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token):  # "H.E. Nazhat Shameem Khan", "U.N."
+        return False
     # A list marker ("agenda: 1. Organizational matters") is not the end of a sentence.
     return not (token.isdigit() and len(token) <= 2 and re.search(r"(^\s*|[:;]\s*)\S+$", before))
 

@@ -38,6 +38,10 @@ def test_sentences_keep_abbreviations_initials_and_offsets() -> None:
     assert [s.text for s in got] == ["Ms. Meng spoke (U.S. view).", 'Mr. J. Smith said "Yes."',
                                      "Agenda: 1. Items; and more"]
     assert all(text[s.start : s.end] == s.text for s in got)
+    # Dotted initials are not a sentence's end: "H.E." before a name.
+    opened = "The meeting was opened by H.E. Nazhat Shameem Khan (Fiji). She spoke."
+    assert [s.text for s in sentences(opened)] == [
+        "The meeting was opened by H.E. Nazhat Shameem Khan (Fiji).", "She spoke."]
 
 
 def test_sentences_split_numbered_list_items() -> None:
