@@ -164,6 +164,22 @@ _ITEM_SPLIT = re.compile(r"[,;]|\band\b")
 _MIN_LIST_ITEMS = 4
 
 
+def is_enumeration(sentence: str) -> bool:
+    """Whether ``sentence`` is a list of names ("… the following: Brazil, Canada, Norway, …")."""
+    # The list follows the colon when there is one ("… the following: A, B, C").
+    body = sentence.split(":", 1)[-1]
+    items = [re.sub(r"^the\s+", "", x.strip()) for x in _ITEM_SPLIT.split(body) if x.strip()]
+    # "Ms. Ooshara Sewpaul (Republic of South Africa)" is one short name.
+    named = [x for x in items
+             if x[:1].isupper() and len(re.sub(r"\([^)]*\)", "", x).split()) <= 6]
+    # Without a colon the first and last items carry the sentence around the
+    # list ("At the same meeting, the representatives of Bahrain", "…, and
+    # Poland made statements"): most of the items between must be names.
+    inner = items[1:-1] if len(items) > 2 else items
+    inner_named = [x for x in inner if x in named]
+    return len(named) >= _MIN_LIST_ITEMS and len(inner_named) >= 0.6 * len(inner)
+
+
 def listed_only(text: str, name: str) -> bool:
     """Whether ``text`` names ``name`` (lower case) only as an item of a list of names.
 
@@ -175,18 +191,14 @@ def listed_only(text: str, name: str) -> bool:
         if not mentions(span.text.lower(), name):
             continue
         found = True
-        # The list follows the colon when there is one ("… the following: A, B, C").
-        body = span.text.split(":", 1)[-1]
-        items = [re.sub(r"^the\s+", "", x.strip()) for x in _ITEM_SPLIT.split(body) if x.strip()]
-        named = [x for x in items if x[:1].isupper() and len(x.split()) <= 6]
-        # Without a colon the first and last items carry the sentence around the
-        # list ("At the same meeting, the representatives of Bahrain", "…, and
-        # Poland made statements"): most of the items between must be names.
-        inner = items[1:-1] if len(items) > 2 else items
-        inner_named = [x for x in inner if x in named]
-        if len(named) < _MIN_LIST_ITEMS or len(inner_named) < 0.6 * len(inner):
+        if not is_enumeration(span.text):
             return False
     return found
+
+
+def asks_for_names(question: str) -> bool:
+    """Whether a list of names can answer ``question`` (who, which, did/was … questions)."""
+    return _LIST_ANSWERS.match(question) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,15 +284,17 @@ def decide(
     asked = names(question)
     kind = expected_type(question)
     counted = counted_noun(question)
-    lists_answer = _LIST_ANSWERS.match(question) is not None
+    lists_answer = asks_for_names(question)
     future = _FUTURE_Q.search(question) is not None
     person = _PERSON_Q.search(question) is not None
     best = Decision(True, "", 0.0)
     for h in hits:
         evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
-        have = terms(evidence)
-        coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         missing = [n for n in sorted(asked) if not mentions(evidence, n)]
+        # A name the paragraph writes another way ("UK" as "United Kingdom",
+        # "Brazilian" as "Brazil") still counts towards coverage.
+        have = terms(evidence) | terms(" ".join(n for n in asked if n not in missing))
+        coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         if missing:
             reason = f"no paragraph names {_as_asked(question, missing)}"
         elif asked and not lists_answer and all(listed_only(h.unit.text, n) for n in asked

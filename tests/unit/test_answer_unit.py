@@ -322,3 +322,20 @@ def test_future_and_person_questions_need_the_future_and_a_person() -> None:
     assert not refusal.names_a_person("It was adopted by the Human Rights Council, which met.")
     # Organisations answer other "who" questions: no person is needed there.
     assert not refusal.decide("Who opened the session?", [council], idf, 0.1).refuse
+
+
+def test_enumerations_and_names_written_another_way() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    panel = ("With the Chair presiding, the discussion was led by the following panellists: "
+             "Ms. Phoebe Blagg (UK), Ms. Rafaella Passos (Brazil), Ms. Qingtian Meng (China), "
+             "and Ms. Ooshara Sewpaul (Republic of South Africa).")
+    assert refusal.is_enumeration(panel)  # a bracketed country does not make an item long
+    assert not refusal.is_enumeration("Ms. Blagg stressed that this measure has led to "
+                                      "increased transparency, scrutiny and trust.")
+    # "UK" written "United Kingdom" covers the question's weight for "uk" too.
+    closing = hit(unit("8", "Lastly, she emphasized the need to measure action and impact "
+                            "in the United Kingdom."))
+    assert not refusal.decide("What was the UK panellist's closing point?", [closing],
+                              idf, 0.1).refuse
