@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +34,16 @@ class Unit:
     end: int
     tokens: int
     order: int
+
+    @property
+    def heading(self) -> str:
+        """The heading a unit is read under, for search: the nearest one, and for a
+        numbered sub-heading ("4. Concluding remarks of the State under review") the
+        one above it too ("Italy"), which says what the sub-heading is about."""
+        path = self.section.split(" > ")
+        if len(path) > 1 and re.match(r"\d{1,2}\.\s", path[-1]):
+            return f"{path[-2]} > {path[-1]}"
+        return path[-1]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

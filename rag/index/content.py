@@ -11,13 +11,13 @@ import hashlib
 from rag.types import Unit
 
 #: Bump when what is embedded for a unit changes (``embed_prefix`` / ``embed_text``).
-EMBED_TEXT_VERSION = "1"
+EMBED_TEXT_VERSION = "2"
 
 
 def embed_prefix(unit: Unit) -> str:
     """What the embedding model sees before a part's text: the heading it sits under
-    (and a recommendation's label, which its text does not repeat)."""
-    heading = unit.section.rsplit(" > ", 1)[-1]
+    (:attr:`Unit.heading`; and a recommendation's label, which its text does not repeat)."""
+    heading = unit.heading
     head = f"{unit.label}. " if unit.kind == "recommendation" else ""
     return f"{heading}\n{head}" if heading else head
 

@@ -78,8 +78,8 @@ def registry_key(versions: dict[str, str]) -> str:
 
 
 def lexical_text(unit: Unit) -> str:
-    """What BM25 sees: the paragraph, its label words and the last heading above it."""
-    heading = unit.section.rsplit(" > ", 1)[-1]
+    """What BM25 sees: the paragraph, its label words and its heading (:attr:`Unit.heading`)."""
+    heading = unit.heading
     label = unit.label if unit.kind == "recommendation" else ""
     return f"{label} {heading} {unit.text}"
 

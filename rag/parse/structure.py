@@ -255,7 +255,10 @@ class Structurer:
         if level is not None and not _is_toc(text):
             return self._heading(i, level)
         if self._unnumbered_heading(i, text, prev_blank):
-            return self._heading(i, 3)
+            # "4. Concluding remarks of the State under review" (a number the paragraph
+            # sequence does not take) sits under the unnumbered heading before it
+            # ("Italy"), not in its place.
+            return self._heading(i, 4 if re.match(r"\d{1,2}\.\s", text) else 3)
         cur = self.current
         if cur is None or (cur.kind == "heading" and cur.label != "Title"):
             label, kind = ("Title", "title") if not self.seen_structure else (

@@ -236,3 +236,24 @@ def test_non_utf8_text(tmp_path: Path) -> None:
     (tmp_path / "u16.txt").write_bytes("1. Délégués présents.\n".encode("utf-16"))
     assert "Caf" in parse_file(tmp_path / "cp.txt").units[0].text
     assert parse_file(tmp_path / "u16.txt").unit("1").text == "Délégués présents."  # type: ignore[union-attr]
+
+
+def test_numbered_sub_headings_nest_under_an_unnumbered_heading() -> None:
+    # An HRC session report: under each country's (unnumbered) heading, numbered
+    # sub-headings that the paragraph sequence does not take.
+    text = (
+        "A. Consideration of universal periodic review outcomes\n\n"
+        "Italy\n\n"
+        "1. At its 30th meeting, the Council considered the outcome of the review of Italy.\n\n"
+        "4. Concluding remarks of the State under review\n\n"
+        "2. The President stated that 292 of 306 recommendations had the support of Italy.\n\n"
+        "San Marino\n\n"
+        "3. At its 31st meeting, the Council considered the outcome of the review.\n"
+    )
+    by = {u.label: u for u in parse_text(text, "session").units}
+    assert by["2"].section.endswith(
+        "A. Consideration of universal periodic review outcomes > Italy > "
+        "4. Concluding remarks of the State under review")
+    # Search reads a numbered sub-heading with the heading it is about.
+    assert by["2"].heading == "Italy > 4. Concluding remarks of the State under review"
+    assert by["3"].section.endswith("outcomes > San Marino") and by["3"].heading == "San Marino"
