@@ -263,6 +263,29 @@ def _as_asked(question: str, found: Sequence[str]) -> str:
     return ", ".join(spelt)
 
 
+#: A run of capitalised words, as a question names a party ("the United States of America").
+_NAME_RUN = r"(?:the\s+)?[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*"
+_JOINER = r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+"
+_COORDINATED = re.compile(rf"{_NAME_RUN}(?:(?:{_JOINER}){_NAME_RUN})+")
+
+
+def coordinated(question: str, asked: set[str]) -> list[list[frozenset[str]]]:
+    """Names the question joins with "and", "or" or commas ("China and Brazil",
+    "the Brazilian and South African presentations"): groups of parties, each
+    party the set of its name words that ``names`` found."""
+    groups: list[list[frozenset[str]]] = []
+    for m in _COORDINATED.finditer(question):
+        parties = []
+        for run in re.split(_JOINER, m.group()):
+            words = frozenset(re.sub(r"[’']s$", "", w).lower()
+                              for w in re.findall(r"[\w’'.-]+", run))
+            if party := words & asked:
+                parties.append(party)
+        if len(parties) >= 2:
+            groups.append(parties)
+    return groups
+
+
 def decide(
     question: str,
     hits: Sequence[Hit],
@@ -275,6 +298,8 @@ def decide(
     Each test runs on one paragraph at a time (with its heading and its
     report's title): "What did Norway say about supply chains?" is not answered
     by a paragraph on supply chains plus an attendance list that names Norway.
+    Parties the question joins ("What did China and Brazil say …?") may each be
+    named in a paragraph of their own, but every one of them must be.
     """
     if not hits:
         return Decision(True, "nothing retrieved", 0.0)
@@ -282,18 +307,27 @@ def decide(
     weights = {t: idf(t) for t in terms(question)}
     total = sum(weights.values())
     asked = names(question)
+    groups = coordinated(question, asked)
+    solo = asked - {n for group in groups for party in group for n in party}
     kind = expected_type(question)
     counted = counted_noun(question)
     lists_answer = asks_for_names(question)
     future = _FUTURE_Q.search(question) is not None
     person = _PERSON_Q.search(question) is not None
     best = Decision(True, "", 0.0)
+    #: The parties of each group that some answering paragraph names.
+    found: list[set[frozenset[str]]] = [set() for _ in groups]
+    answered = 0.0
     for h in hits:
         evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
-        missing = [n for n in sorted(asked) if not mentions(evidence, n)]
+        named = [{p for p in group if all(mentions(evidence, n) for n in p)} for group in groups]
+        missing = [n for n in sorted(solo) if not mentions(evidence, n)]
+        missing += [n for group, here in zip(groups, named, strict=True) if not here
+                    for party in group for n in sorted(party)]
+        present = {n for n in asked if mentions(evidence, n)}
         # A name the paragraph writes another way ("UK" as "United Kingdom",
         # "Brazilian" as "Brazil") still counts towards coverage.
-        have = terms(evidence) | terms(" ".join(n for n in asked if n not in missing))
+        have = terms(evidence) | terms(" ".join(present))
         coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         if missing:
             reason = f"no paragraph names {_as_asked(question, missing)}"
@@ -314,8 +348,19 @@ def decide(
             reason = "no paragraph counts what is asked"
         elif coverage < min_coverage:
             reason = f"coverage {coverage:.2f} below {min_coverage:.2f}"
-        else:
+        elif not groups:
             return Decision(False, "", coverage)
+        else:
+            for seen, here in zip(found, named, strict=True):
+                seen |= here
+            answered = max(answered, coverage)
+            continue
         if coverage >= best.coverage:
             best = Decision(True, reason, coverage)
+    if answered:
+        unnamed = [n for group, seen in zip(groups, found, strict=True)
+                   for party in group if party not in seen for n in sorted(party)]
+        if not unnamed:
+            return Decision(False, "", answered)
+        return Decision(True, f"no paragraph names {_as_asked(question, unnamed)}", answered)
     return best

@@ -359,8 +359,11 @@ def names(text: str, starters: bool = False) -> set[str]:
         word = re.sub(r"[’']s$", "", m.group())
         if word in _COMMON_CAPS or len(word) < 2:
             continue
+        before = text[: m.start()]
         if (not starters and not word.isupper()
-                and re.search(r"(^|[.!?:]\s+|[\"“(]\s*)$", text[: m.start()])):
+                and re.search(r"(^|[.!?:]\s+|[\"“(]\s*)$", before)
+                # "Ms. Meng": a title's full stop does not start a sentence.
+                and not re.search(r"\b(Mr|Mrs|Ms|Dr|Prof|H\.E|St)\.\s+$", before)):
             continue
         out.add(word.lower())
     return out

@@ -339,3 +339,22 @@ def test_enumerations_and_names_written_another_way() -> None:
                             "in the United Kingdom."))
     assert not refusal.decide("What was the UK panellist's closing point?", [closing],
                               idf, 0.1).refuse
+
+
+def test_parties_joined_by_and_may_each_have_their_own_paragraph() -> None:
+    def idf(_t: str) -> float:
+        return 1.0
+
+    china = hit(unit("10", "Ms. Meng said that China had identified victims through a DNA "
+                           "database."))
+    brazil = hit(unit("9", "Ms. Passos said that Brazil's public defenders assist victims."))
+    q = "What did China and Brazil say about victims?"
+    assert refusal.coordinated(q, names(q)) == [[frozenset({"china"}), frozenset({"brazil"})]]
+    assert not refusal.decide(q, [china, brazil], idf, 0.1).refuse
+    half = refusal.decide(q, [china], idf, 0.1)
+    assert half.refuse and half.reason == "no paragraph names Brazil"
+    # Names not joined by "and" must still meet in one paragraph.
+    assert refusal.decide("What did China say about Brazil's victims?", [china, brazil],
+                          idf, 0.1).refuse
+    # A title's full stop does not hide the name after it.
+    assert names("What did Ms. Meng and Ms. Blagg say?") == {"meng", "blagg"}
