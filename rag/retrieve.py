@@ -17,7 +17,7 @@ from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
 from rag.index.lexical import Key
 from rag.settings import RetrievalSettings
-from rag.types import Hit, Unit
+from rag.types import DocInfo, Hit, Unit
 
 _MENTION = re.compile(
     r"(?:\b(recommendations?)\s+(\d{1,3}(?:\.\d{1,3})?)|(?:\bparagraphs?|\bpara\.?|¶)\s*"
@@ -111,6 +111,19 @@ def _lexical_ranks(
     return rank
 
 
+_YEAR = re.compile(r"(?<![/\w.])(?:19|20)\d\d(?![/\w])")
+
+
+def reports_of_years(question: str, docs: Mapping[str, DocInfo]) -> frozenset[str]:
+    """The reports dated in a year the question names (none when all or none are)."""
+    years = set(_YEAR.findall(question))
+    if not years:
+        return frozenset()
+    dated = frozenset(d for d, info in docs.items()
+                      if info.date and years & set(_YEAR.findall(info.date)))
+    return dated if len(dated) < len(docs) else frozenset()
+
+
 def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) -> list[Hit]:
     lexical = snap.lexical
     unit_of = lexical.unit_of
@@ -138,6 +151,13 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
         for key, rank in ranks.items():
             scores[key] = scores.get(key, 0.0) + weight / (config.rrf_k + rank)
 
+    # "At the 2014 review" points at the report of that year when the question
+    # does not name one: five Slovenia reports answer "how many delegations spoke".
+    if not query.doc and config.year_boost:
+        dated = reports_of_years(query.text, snap.docs)
+        for key in scores:
+            if key[0] in dated:
+                scores[key] *= 1.0 + config.year_boost
     about_recs = bool(_ABOUT_RECOMMENDATIONS.search(query.text))
     named = mentioned_labels(query.text)
     top = max(scores.values(), default=1.0)

@@ -78,6 +78,12 @@ class RetrievalSettings(BaseModel):
         description="Fusion-score bonus (relative) for units of the kind the question names, "
         "e.g. recommendation units for a question about recommendations.",
     )
+    year_boost: float = Field(
+        0.15,
+        ge=0,
+        description="Whole-index searches: fusion-score bonus (relative) for units of the "
+        "reports whose date has a year the question names ('at the 2014 review').",
+    )
     headings: bool = Field(
         False, description="Return heading and title units in searches (they stay in the index)."
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rag.evaluation import first_hit_rank, retrieval_scores
 from rag.index import split_unit
-from rag.retrieve import mentioned_labels
-from rag.types import Unit
+from rag.retrieve import mentioned_labels, reports_of_years
+from rag.types import DocInfo, Unit
 
 
 def test_mentioned_labels() -> None:
@@ -32,3 +32,20 @@ def test_long_units_split_keep_their_label() -> None:
     assert [p.index for p in parts] == list(range(len(parts)))
     assert all(p.count == len(parts) for p in parts)
     assert "Sentence number 199" in parts[-1].text
+
+
+def test_reports_of_years_points_at_the_report_of_that_year() -> None:
+    def info(doc: str, date: str | None) -> DocInfo:
+        return DocInfo(doc, None, None, date, None, f"{doc}.txt", "v1", 1, 1, "now")
+
+    docs = {d.id: d for d in (info("review_2014", "10 December 2014"),
+                              info("review_2019", "19 December 2019"),
+                              info("national_2019", "6 August 2019"),
+                              info("undated", None))}
+    assert reports_of_years("How many delegations spoke at the 2014 review?", docs) == {
+        "review_2014"}
+    assert reports_of_years("What changed in 2019?", docs) == {"review_2019", "national_2019"}
+    # No year, a year no report has, a year inside a symbol: no preference.
+    assert reports_of_years("How many delegations spoke?", docs) == frozenset()
+    assert reports_of_years("What happened in 1999?", docs) == frozenset()
+    assert reports_of_years("What does CTOC/COP/WG.4/2014/2 say?", docs) == frozenset()
