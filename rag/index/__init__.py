@@ -168,6 +168,10 @@ class Index:
         with self._writing():
             if rebuild:
                 self.store.drop()
+                # The lexical store keys its units by document version; a rebuild
+                # must not reuse them (a parser change may leave versions alone).
+                LexicalStore(self.settings.lexical_path / self.store.units_name).drop()
+                self._lexical = None
             self.store.open(create=True)
             registry = self.store.documents()
             report = IngestReport()

@@ -227,6 +227,20 @@ class LexicalStore:
             self.last_sync = (time.perf_counter() - started, written)
             return view
 
+    def drop(self) -> None:
+        """Forget everything on disk (``ingest --rebuild``): the next view rebuilds it."""
+        with self._lock, self._file_lock():
+            self._index = None
+            self._units = {}
+            self._catalogue = _Catalogue()
+            shutil.rmtree(self._tantivy_dir, ignore_errors=True)
+            for child in self.folder.iterdir():
+                if child.name != "lock":
+                    if child.is_dir():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+
     # -- the on-disk index ---------------------------------------------------
     def _read_state(self) -> dict[str, Any]:
         try:

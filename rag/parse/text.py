@@ -10,6 +10,9 @@ from rag.parse.structure import LIST_ITEM_RE
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]|[A-Za-z]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+#: A Markdown link to an in-page anchor, as converters write a cross-reference
+#: ("[CTOC/COP/WG.4/2019/1](#)"): the reader sees only the linked words.
+_ANCHOR_LINK = re.compile(r"\[([^\]\n]+)\]\(#[^)\s]*\)")
 _LEADER = re.compile(r"\s*(?:\.\s?){4,}\s*|\s*…{2,}\s*")
 
 
@@ -39,7 +42,7 @@ def join_lines(lines: Sequence[Line], vocab: frozenset[str], first_skip: int = 0
     pieces: list[str] = []
     for k, line in enumerate(lines):
         text = line.text[first_skip:] if k == 0 else line.text
-        text = _LEADER.sub(" … ", _SPACES.sub(" ", text)).strip()
+        text = _LEADER.sub(" … ", _SPACES.sub(" ", _ANCHOR_LINK.sub(r"\1", text))).strip()
         if not text:
             continue
         if not pieces:

@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,6 +105,33 @@ def test_fingerprint_mismatch_asks_for_rebuild(
         Index(settings, embedder).documents()
     report = Index(settings, embedder).ingest([corpus_copy], rebuild=True)
     assert report.count("added") == 1
+
+
+def test_rebuild_reads_every_paragraph_again(
+    settings: Settings, embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ingest --rebuild` trusts nothing kept from before, not even units cached for a
+    document version: a parser change that forgot its version bump is still undone."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "r.txt").write_text("1. The delegation of Atlantis spoke about fisheries.\n")
+    Index(settings, embedder).ingest([folder])
+    import rag.index
+
+    real = rag.index.parse_file
+
+    def reworded(path: Path, doc_id: str | None = None) -> Any:
+        doc = real(path, doc_id)
+        return replace(doc, units=[replace(u, text=u.text.replace("fisheries", "whaling"))
+                                   for u in doc.units])
+
+    monkeypatch.setattr(rag.index, "parse_file", reworded)
+    index = Index(settings, embedder)
+    index.ingest([folder], rebuild=True)
+    assert index.unit("r", "1")[1].text == "The delegation of Atlantis spoke about whaling."
+    hits = search(index, Query("whaling", 1), settings.retrieval)
+    assert [(h.unit.label, h.unit.text) for h in hits] == [
+        ("1", "The delegation of Atlantis spoke about whaling.")]
 
 
 def test_remove_and_bad_paths(

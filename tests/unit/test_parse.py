@@ -257,3 +257,10 @@ def test_numbered_sub_headings_nest_under_an_unnumbered_heading() -> None:
     # Search reads a numbered sub-heading with the heading it is about.
     assert by["2"].heading == "Italy > 4. Concluding remarks of the State under review"
     assert by["3"].section.endswith("outcomes > San Marino") and by["3"].heading == "San Marino"
+
+
+def test_anchor_links_keep_only_their_words() -> None:
+    doc = parse_file(FOUNDING)
+    papers = next(u for u in doc.units if u.label == "38")
+    assert "](#)" not in papers.text
+    assert "Annotated provisional agenda (CTOC/COP/WG.4/2019/1);" in papers.text
