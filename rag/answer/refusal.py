@@ -320,20 +320,19 @@ def decide(
     answered = 0.0
     for h in hits:
         evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
-        named = [{p for p in group if all(mentions(evidence, n) for n in p)} for group in groups]
-        missing = [n for n in sorted(solo) if not mentions(evidence, n)]
+        present = {n for n in asked if mentions(evidence, n)}
+        named = [{p for p in group if p <= present} for group in groups]
+        missing = [n for n in sorted(solo) if n not in present]
         missing += [n for group, here in zip(groups, named, strict=True) if not here
                     for party in group for n in sorted(party)]
-        present = {n for n in asked if mentions(evidence, n)}
         # A name the paragraph writes another way ("UK" as "United Kingdom",
         # "Brazilian" as "Brazil") still counts towards coverage.
         have = terms(evidence) | terms(" ".join(present))
         coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
+        in_text = {n for n in present if mentions(h.unit.text.lower(), n)}
         if missing:
             reason = f"no paragraph names {_as_asked(question, missing)}"
-        elif asked and not lists_answer and all(listed_only(h.unit.text, n) for n in asked
-                                                if mentions(h.unit.text.lower(), n)) \
-                and any(mentions(h.unit.text.lower(), n) for n in asked):
+        elif in_text and not lists_answer and all(listed_only(h.unit.text, n) for n in in_text):
             # "What did Norway say …" is not answered by a list of speakers.
             reason = f"{_as_asked(question, sorted(asked))} only named in a list"
         elif kind is not None and not has_type(kind, h.unit.text, question):

@@ -170,8 +170,7 @@ class Index:
                 self.store.drop()
                 # The lexical store keys its units by document version; a rebuild
                 # must not reuse them (a parser change may leave versions alone).
-                LexicalStore(self.settings.lexical_path / self.store.units_name).drop()
-                self._lexical = None
+                self._lexical_store().drop()
             self.store.open(create=True)
             registry = self.store.documents()
             report = IngestReport()
@@ -292,6 +291,11 @@ class Index:
     def documents(self) -> dict[str, DocInfo]:
         return self.store.documents()
 
+    def _lexical_store(self) -> LexicalStore:
+        if self._lexical is None:
+            self._lexical = LexicalStore(self.settings.lexical_path / self.store.units_name)
+        return self._lexical
+
     def snapshot(self) -> Snapshot:
         """The live documents and a lexical index over exactly those versions."""
         docs = self.documents()
@@ -299,8 +303,7 @@ class Index:
             raise EmptyIndex()
         versions = {d: i.version for d, i in docs.items()}
         expected = {d: i.units for d, i in docs.items()}
-        if self._lexical is None:
-            self._lexical = LexicalStore(self.settings.lexical_path / self.store.units_name)
+        lexical = self._lexical_store()
 
         def fetch(wanted: dict[str, str]) -> Iterator[Unit]:
             rest = {}
@@ -312,7 +315,7 @@ class Index:
             if rest:
                 yield from self.store.units(rest, {d: expected[d] for d in rest if d in expected})
 
-        return Snapshot(docs, self._lexical.view(versions, fetch))
+        return Snapshot(docs, lexical.view(versions, fetch))
 
     def unit(self, doc: str, label: str) -> tuple[DocInfo, Unit]:
         """The unit a citation names, with its document."""
