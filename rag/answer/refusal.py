@@ -17,7 +17,8 @@ spoke, but gave no number). So the decision looks at what an answer would be:
   Cerar,"), not an institution;
 - **more than a list**: a paragraph that names the question's country or
   person only as one item of a list ("statements were made by Brazil, Canada,
-  Norway, …") says nothing of what they said: it answers "who/which …" and
+  Norway, …") or in a roll call ("The observer for Iran also made a
+  statement.") says nothing of what they said: it answers "who/which …" and
   yes/no questions, not "What did Norway say about supply chains?";
 - **coverage**: the cited paragraphs must cover enough of the question's weight
   (BM25 idf of its content words).
@@ -155,9 +156,10 @@ def names_a_person(text: str, question: str = "") -> bool:
     return False
 
 
-#: Questions a list of names can answer: "Who spoke?", "Which states attended?", "Did Norway …?".
+#: Questions a list of names or a roll call can answer: "Who spoke?", "Which states
+#: attended?", "Did Norway …?", "How many delegations made statements?".
 _LIST_ANSWERS = re.compile(r"^\s*(who|whom|whose|which|did|does|do|was|were|is|are|has|have|"
-                           r"had|list|name)\b", re.I)
+                           r"had|list|name|how many)\b", re.I)
 #: Items of an enumeration: "Brazil, Canada, China and Norway", "Ms. A (UK), Mr. B (Spain)".
 _ITEM_SPLIT = re.compile(r"[,;]|\band\b")
 #: An enumeration has at least this many items, most of them short capitalised names.
@@ -180,20 +182,49 @@ def is_enumeration(sentence: str) -> bool:
     return len(named) >= _MIN_LIST_ITEMS and len(inner_named) >= 0.6 * len(inner)
 
 
-def listed_only(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name`` (lower case) only as an item of a list of names.
+#: "… also made a statement.", "… made statements in exercise of the right of reply.":
+#: a sentence that records that a party spoke and nothing of what it said.
+_ROLL_CALL = re.compile(
+    r"\b(?:also\s+)?(?:(?:made|delivered)\s+(?:a\s+|an\s+)?(?:statements?|interventions?)|"
+    r"spoke|took\s+the\s+floor)"
+    r"(?:\s*\((?:by\s+)?(?:video\s+message|teleconference|video\s+link)\))?"
+    r"(?:\s+(?:in\s+exercise\s+of\s+the\s+right\s+of\s+reply|in\s+explanation\s+of\s+"
+    r"(?:the\s+)?(?:their\s+|its\s+)?votes?(?:\s+(?:before|after)\s+the\s+vote)?|"
+    r"as\s+the\s+States?\s+concerned))?\s*[.;]?\s*$",
+    re.I,
+)
+#: A sentence that goes on about the one before it ("She stressed …").
+_GOES_ON = re.compile(r"^(?:She|He|They|It|Its|Her|His|Their|The speaker|The delegation)\b")
 
-    "Statements were made by Brazil, Canada, Norway, Sudan and Thailand" names
-    Norway but says nothing of what Norway said.
+
+def is_roll_call(sentence: str) -> bool:
+    """Whether ``sentence`` only records that someone spoke ("Iran also made a statement.")."""
+    return _ROLL_CALL.search(sentence) is not None
+
+
+def in_passing(text: str, name: str) -> str | None:
+    """How ``text`` names ``name`` (lower case) when it does so only in passing:
+    "in a list" of names, or "as a speaker" in a roll call; None when some
+    mention says more (or there is none).
+
+    "Statements were made by Brazil, Canada, Norway, Sudan and Thailand" and "The
+    observer for Iran also made a statement" name a party but say nothing of
+    what it said. A sentence after the roll call that goes on about the speaker
+    ("She stressed …") is what it said.
     """
-    found = False
-    for span in sentences(text):
+    how: str | None = None
+    spans = sentences(text)
+    for i, span in enumerate(spans):
         if not mentions(span.text.lower(), name):
             continue
-        found = True
-        if not is_enumeration(span.text):
-            return False
-    return found
+        if is_enumeration(span.text):
+            how = how or "in a list"
+            continue
+        goes_on = i + 1 < len(spans) and _GOES_ON.match(spans[i + 1].text) is not None
+        if not is_roll_call(span.text) or goes_on:
+            return None
+        how = "as a speaker"
+    return how
 
 
 def asks_for_names(question: str) -> bool:
@@ -253,8 +284,10 @@ def _as_asked(question: str, found: Sequence[str]) -> str:
             whole = name
         else:
             # Widen to the run of capitalised words the name sits in.
-            left = re.search(r"(?:[A-Z][\w’'.-]*\s+)*$", question[: m.start()])
-            right = re.match(r"(?:\s+[A-Z][\w’'.-]*)*", question[m.end():])
+            # "Islamic Republic of Iran": "of" (and "of the") inside a name joins it.
+            left = re.search(r"(?:[A-Z][\w’'.-]*\s+(?:of\s+(?:the\s+)?)?)*$",
+                             question[: m.start()])
+            right = re.match(r"(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'.-]*)*", question[m.end():])
             whole = (left.group() if left else "") + m.group() + (right.group() if right else "")
             whole = re.sub(r"^(What|Which|Who|How|When|Where|Why|Did|Does|Do|Is|Was)\s+", "",
                            whole.strip())
@@ -332,9 +365,10 @@ def decide(
         in_text = {n for n in present if mentions(h.unit.text.lower(), n)}
         if missing:
             reason = f"no paragraph names {_as_asked(question, missing)}"
-        elif in_text and not lists_answer and all(listed_only(h.unit.text, n) for n in in_text):
+        elif in_text and not lists_answer and all(
+                (how := in_passing(h.unit.text, n)) is not None for n in in_text):
             # "What did Norway say …" is not answered by a list of speakers.
-            reason = f"{_as_asked(question, sorted(asked))} only named in a list"
+            reason = f"{_as_asked(question, sorted(asked))} only named {how}"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
         elif future and not _FUTURE.search(h.unit.text):

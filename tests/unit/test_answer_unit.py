@@ -266,11 +266,37 @@ def test_a_name_only_in_a_list_does_not_answer_what_it_said() -> None:
     said = hit(unit("30", "Norway described its statement on supply chains, naming Brazil, "
                           "Canada and China as partners."))
     assert not refusal.decide(q, [speakers, said], flat_idf, 0.1).refuse
-    assert not refusal.listed_only("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway")
+    assert refusal.in_passing("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway") is None
     # Without a colon the sentence's frame sits in the first and last items.
-    assert refusal.listed_only("At the same meeting, the representatives of Bahrain, Bulgaria, "
-                               "Czechia, Japan, the Netherlands, the Philippines and Poland made "
-                               "statements in explanation of vote after the vote.", "bahrain")
+    assert refusal.in_passing("At the same meeting, the representatives of Bahrain, Bulgaria, "
+                              "Czechia, Japan, the Netherlands, the Philippines and Poland made "
+                              "statements in explanation of vote after the vote.",
+                              "bahrain") == "in a list"
+
+
+def test_a_roll_call_does_not_answer_what_a_speaker_said() -> None:
+    roll = hit(unit("30", "The observer for the Islamic Republic of Iran also made a statement."))
+    q = "What did the observer for Iran say about victims?"
+    said = refusal.decide(q, [roll], flat_idf, 0.1)
+    assert said.refuse and said.reason == "Iran only named as a speaker"
+    # A roll call answers how many spoke.
+    counted = hit(unit("806", "During the adoption of the outcome of the review of Slovenia, "
+                              "12 delegations made statements."))
+    assert not refusal.decide("How many delegations commented when Slovenia's outcome was "
+                              "adopted?", [counted], flat_idf, 0.1).refuse
+    # It does answer whether Iran spoke.
+    assert not refusal.decide("Did Iran make a statement?", [roll], flat_idf, 0.1).refuse
+    # Procedural tails say no more; content after the verb, or a sentence that
+    # goes on about the speaker, does.
+    for procedural in ("Mexico made statements in exercise of the right of reply.",
+                       "Mexico (by video message) made a statement.",
+                       "Mexico made a statement in explanation of vote before the vote.",
+                       "Mexico and Peru made statements as the States concerned."):
+        assert refusal.in_passing(procedural, "mexico") == "as a speaker", procedural
+    for content in ("Mexico made a statement on the rights of migrants.",
+                    "Mexico made a statement. It stressed the rights of migrants.",
+                    "Mexico said that migrants had rights."):
+        assert refusal.in_passing(content, "mexico") is None, content
 
 
 def test_money_and_percentage_questions_need_an_amount_or_a_percentage() -> None:
