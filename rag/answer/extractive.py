@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer.cite import Sentence
 from rag.answer.refusal import counts_asked, expected_type, has_type
-from rag.answer.text import sentences, terms
+from rag.answer.text import evidence_terms, sentences, terms
 from rag.types import Hit
 
 #: Questions that want several items get longer answers.
@@ -71,10 +71,10 @@ def compose(
     cands: list[Candidate] = []
     for r, h in enumerate(hits):
         for i, span in enumerate(sentences(h.unit.text)):
-            cands.append(Candidate(r, i, span.text, terms(span.text)))
+            cands.append(Candidate(r, i, span.text, evidence_terms(span.text)))
     if not cands:
         return []
-    unit_cover = [_cover(weights, terms(h.unit.text), total) for h in hits]
+    unit_cover = [_cover(weights, evidence_terms(h.unit.text), total) for h in hits]
 
     # "How many …" wants a number and "when …" a date: a sentence that has one is
     # likelier to be the answer than one that only repeats the question's words.

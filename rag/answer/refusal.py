@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.answer.text import mentions, names, numbers, sentences, terms
+from rag.answer.text import evidence_terms, mentions, names, numbers, sentences, terms
 from rag.index.lexical import stem
 from rag.types import Hit
 
@@ -271,7 +271,7 @@ def coverage(question: str, texts: Sequence[str], idf: Callable[[str], float]) -
     """Share of the question's weight (idf of its content words) the texts contain."""
     weights = {t: idf(t) for t in terms(question)}
     total = sum(weights.values())
-    have = terms(" ".join(texts).lower())
+    have = evidence_terms(" ".join(texts).lower())
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
 
 
@@ -360,7 +360,7 @@ def decide(
                     for party in group for n in sorted(party)]
         # A name the paragraph writes another way ("UK" as "United Kingdom",
         # "Brazilian" as "Brazil") still counts towards coverage.
-        have = terms(evidence) | terms(" ".join(present))
+        have = evidence_terms(evidence) | terms(" ".join(present))
         coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         in_text = {n for n in present if mentions(h.unit.text.lower(), n)}
         if missing:

@@ -343,6 +343,25 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in QUESTION_STOPWORDS)
 
 
+#: Words a question and a report use for the same thing, as stems: delegates ask
+#: "What did delegates find hard …?" of a report that writes "Many speakers
+#: highlighted the challenge …". Kept to the few that UN reports use
+#: interchangeably; a general thesaurus would also match what they keep apart.
+_EQUIVALENT_STEMS: tuple[frozenset[str], ...] = (
+    frozenset({"deleg", "speaker", "particip"}),
+    frozenset({"hard", "difficult", "difficulti", "challeng"}),
+)
+_EQUIVALENTS = {s: group for group in _EQUIVALENT_STEMS for s in group}
+
+
+@lru_cache(maxsize=4096)
+def evidence_terms(text: str) -> frozenset[str]:
+    """:func:`terms` of a paragraph or sentence, with the stems it is equivalent to."""
+    found = terms(text)
+    extra = {e for t in found if t in _EQUIVALENTS for e in _EQUIVALENTS[t]}
+    return found | extra if extra else found
+
+
 def numbers(text: str) -> set[str]:
     """Numbers, years, dates and symbols like '4/4' or '3,901' (normalised)."""
     return {n.replace(",", "") for n in _NUMBER.findall(text)}

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer import cite, clean_question, extractive, followup, refusal
 from rag.answer.prompts import PromptError, load_prompts
-from rag.answer.text import mentions, names, sentences
+from rag.answer.text import evidence_terms, mentions, names, sentences
 from rag.errors import InputError
 from rag.settings import Settings
 from rag.types import Hit, Unit
@@ -366,3 +366,13 @@ def test_parties_joined_by_and_may_each_have_their_own_paragraph() -> None:
                           flat_idf, 0.1).refuse
     # A title's full stop does not hide the name after it.
     assert names("What did Ms. Meng and Ms. Blagg say?") == {"meng", "blagg"}
+
+
+def test_words_reports_use_for_the_same_thing_count_as_covered() -> None:
+    q = "What did delegates find hard to measure?"
+    para = "Many speakers highlighted the challenge of measuring the scale of the crime."
+    assert {"deleg", "hard"} <= evidence_terms(para)
+    # delegates = speakers, hard = challenge, measure: 3 of 4 words ("find" is not there).
+    assert refusal.coverage(q, [para], flat_idf) == 0.75
+    # Only equivalents: "weigh" is not "measure".
+    assert refusal.coverage("What did delegates find hard to weigh?", [para], flat_idf) == 0.5
