@@ -8,7 +8,8 @@ spoke, but gave no number). So the decision looks at what an answer would be:
   named in the paragraphs the answer cites;
 - **answer type**: "how many" needs a number the question does not already
   contain, and "how many victims" a number right before "victims" (or
-  "persons" for "people"); "what share" a percentage; "how much funding" or
+  "persons" for "people"); "What is the population of X?" a head count
+  ("a population of 2.1 million", "2.1 million inhabitants"); "what share" a percentage; "how much funding" or
   "in euros" an amount of money; "when" a date;
 - **tense**: "When will …", "the next session" needs a paragraph that speaks
   of the future ("will", "next", "to be held", …), not the last meeting's dates;
@@ -81,10 +82,30 @@ _COUNT = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven
           r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
 
 
+#: "What is the population of Ljubljana?", "How large is Slovenia's population?": a
+#: head count, which reports give as "a population of 2.1 million" or "2.1
+#: million inhabitants" ("the Roma population" or "the majority population" is
+#: not one).
+_POPULATION_Q = re.compile(r"^\s*(what (is|was|were|are)|how (large|big) (is|was))\s+(the\s+)?"
+                           r"(total\s+)?([\w-]+[’']s\s+)?population\b", re.I)
+
+
+def _population(count: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"\bpopulation (?:of|was|is|stood at|reached|totall?ed) (?:about |around |some |"
+        rf"approximately |over |nearly |almost )?{count}|{count}(?: million| thousand| billion)?"
+        rf" (?:inhabitants|residents|people (?:lived|live|living))\b", re.I)
+
+
 def counted_noun(question: str) -> bool:
     """Whether a "how many" question names what it counts ("how many victims")."""
+    if _POPULATION_Q.search(question):
+        return True
     m = _COUNTED.search(question)
     return m is not None and m.group(1).lower() not in _NOT_COUNTED
+
+
+_POPULATION_COUNT = _population(_COUNT)
 
 
 def counts_asked(question: str, sentence: str) -> bool:
@@ -93,6 +114,8 @@ def counts_asked(question: str, sentence: str) -> bool:
     "How many meetings were held?" is answered by "Five meetings were held", not
     by a sentence that merely has dates in it.
     """
+    if _POPULATION_Q.search(question):
+        return _POPULATION_COUNT.search(sentence) is not None
     m = _COUNTED.search(question)
     if not m:
         return False
@@ -245,7 +268,7 @@ def expected_type(question: str) -> str | None:
         return "money"
     if _PERCENT_Q.search(question):
         return "percent"
-    if _HOW_MANY.search(question):
+    if _HOW_MANY.search(question) or _POPULATION_Q.search(question):
         return "number"
     if _WHEN.search(question):
         return "date"

@@ -376,3 +376,18 @@ def test_words_reports_use_for_the_same_thing_count_as_covered() -> None:
     assert refusal.coverage(q, [para], flat_idf) == 0.75
     # Only equivalents: "weigh" is not "measure".
     assert refusal.coverage("What did delegates find hard to weigh?", [para], flat_idf) == 0.5
+
+
+def test_a_population_question_needs_a_head_count() -> None:
+    q = "What is the population of Ljubljana?"
+    assert refusal.expected_type(q) == "number"
+    prison = hit(unit("46", "A new prison in Ljubljana, due to be finalized in 2025, was expected "
+                            "to ease overcrowding among its 1,200 inmates."))
+    census = hit(unit("47", "Ljubljana had a population of about 295,000 in 2024."))
+    inhabitants = hit(unit("48", "Some 295,000 inhabitants lived in Ljubljana in 2024."))
+    assert refusal.decide(q, [prison], flat_idf, 0.1).refuse
+    assert not refusal.decide(q, [prison, census], flat_idf, 0.1).refuse
+    assert not refusal.decide("How large is Ljubljana's population?", [inhabitants], flat_idf,
+                              0.1).refuse
+    # "The Roma population" is a group, not a head count question.
+    assert refusal.expected_type("What did Slovenia say about its Roma population?") is None
