@@ -203,7 +203,9 @@ def render(
             # The marker goes before the final full stop: "… databases [¶10]."
             m = re.match(r"^(.*?)([.!?]*[\"”’')]*)$", body, re.S)
             assert m is not None
-            body = f"{m.group(1)} {marks}{m.group(2)}"
+            # A clause of a long sentence ends without one: "…; Ann Linde [¶16]."
+            end = m.group(2) if re.search(r"[.!?]", m.group(2)) else m.group(2) + "."
+            body = f"{m.group(1).rstrip(' ;,')} {marks}{end}"
         parts.append(body)
         for u in s.cites:
             key = (u.doc, u.label)

@@ -25,10 +25,11 @@ _LIST_QUESTION = re.compile(
     r"(recommendations|countries|states|delegations|speakers|measures|steps|topics|items)\b",
     re.I,
 )
-#: A sentence that leans on the one before it ("She detailed …").
+#: A sentence that leans on the one before it ("She detailed …", "In that decision, …").
 _LEANS_BACK = re.compile(
     r"^(She|He|They|It|This|These|That|Those|Such|The speaker|The panellist|"
-    r"In addition|Furthermore|Moreover|However|Also|Finally)\b"
+    r"In addition|Furthermore|Moreover|However|Also|Finally|"
+    r"(In|At|To|By|Under|For|On|During|With|Through) (that|this|these|those|the same|such))\b"
 )
 
 
@@ -38,6 +39,25 @@ class Candidate:
     index: int  # sentence number within the unit
     text: str
     terms: frozenset[str]
+
+
+#: Longer sentences are read clause by clause (see :func:`clauses`).
+_LONG_SENTENCE_WORDS = 60
+_CLAUSE_END = re.compile(r";\s+(?=(?:and\s+)?[\w(“\"‘])")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A long sentence's semicolon clauses; a short sentence whole.
+
+    A declaration's commitments ("We reaffirm …; We encourage …; …") and a
+    session's list of speakers ("Minister for Foreign Affairs of Sweden, Ann
+    Linde; …") are single sentences of hundreds of words: quoting one whole to
+    answer "Who spoke for Sweden?" buries the answer.
+    """
+    if len(sentence.split()) <= _LONG_SENTENCE_WORDS or ";" not in sentence:
+        return [sentence]
+    parts = [p.strip() for p in _CLAUSE_END.split(sentence)]
+    return [p for p in parts if re.search(r"\w", p)] or [sentence]
 
 
 def is_list_question(question: str) -> bool:
@@ -70,8 +90,9 @@ def compose(
     total = sum(weights.values())
     cands: list[Candidate] = []
     for r, h in enumerate(hits):
-        for i, span in enumerate(sentences(h.unit.text)):
-            cands.append(Candidate(r, i, span.text, evidence_terms(span.text)))
+        parts = [part for span in sentences(h.unit.text) for part in clauses(span.text)]
+        for i, part in enumerate(parts):
+            cands.append(Candidate(r, i, part, evidence_terms(part)))
     if not cands:
         return []
     unit_cover = [_cover(weights, evidence_terms(h.unit.text), total) for h in hits]

@@ -9,8 +9,9 @@ spoke, but gave no number). So the decision looks at what an answer would be:
 - **answer type**: "how many" needs a number the question does not already
   contain, and "how many victims" a number right before "victims" (or
   "persons" for "people"); "What is the population of X?" a head count
-  ("a population of 2.1 million", "2.1 million inhabitants"); "what share" a percentage; "how much funding" or
-  "in euros" an amount of money; "when" a date;
+  ("a population of 2.1 million", "2.1 million inhabitants"); "what share"
+  a percentage; "how much funding" or "in euros" an amount of money; "when"
+  a date;
 - **tense**: "When will …", "the next session" needs a paragraph that speaks
   of the future ("will", "next", "to be held", …), not the last meeting's dates;
 - **a person**: "Who chaired / presided / headed / led …" needs a person named

@@ -2,8 +2,10 @@
 
 The sentence splitter is a rule set rather than a library on purpose: pysbd
 gets UN prose right but costs ~7 ms a paragraph (35 ms a question, most of the
-answer budget); blingfire is fast but splits after "Ms.". These rules are
-checked against pysbd on every shared report in the tests.
+answer budget); blingfire is fast but splits after "Ms.". A test checks that
+most boundaries these rules find are pysbd's too (95 % on the 11 reports);
+pysbd's further boundaries split list items and title lines, kept whole here
+on purpose.
 """
 
 from __future__ import annotations

@@ -391,3 +391,25 @@ def test_a_population_question_needs_a_head_count() -> None:
                               0.1).refuse
     # "The Roma population" is a group, not a head count question.
     assert refusal.expected_type("What did Slovenia say about its Roma population?") is None
+
+
+def test_a_long_sentence_is_read_clause_by_clause() -> None:
+    speakers = ("(b) At the 2nd meeting, on the same day: " + "; ".join(
+        f"Minister for Foreign Affairs of Country{i}, Person Number{i}" for i in range(12))
+        + "; Minister for Foreign Affairs of Sweden, Ann Linde.")
+    assert len(extractive.clauses(speakers)) == 13
+    assert extractive.clauses("Short; with a semicolon.") == ["Short; with a semicolon."]
+    sents = extractive.compose("Who spoke for Sweden?", [hit(unit("16", speakers))], flat_idf)
+    assert [s.text for s in sents] == ["Minister for Foreign Affairs of Sweden, Ann Linde."]
+    # A clause has no full stop of its own; the rendered answer gives it one.
+    first = extractive.compose("Who spoke for Country0?", [hit(unit("16", speakers))], flat_idf)
+    text, _ = cite.render(first, {})
+    assert text.endswith("Person Number0 [¶16].")
+
+
+def test_a_sentence_that_refers_back_brings_the_one_before() -> None:
+    para = unit("1", "In its decision 4/4, the Conference acknowledged the Protocol. In that "
+                     "decision, the Conference also decided to establish a working group.")
+    sents = extractive.compose("Which decision established the working group?", [hit(para)],
+                               flat_idf)
+    assert [s.text[:18] for s in sents] == ["In its decision 4/", "In that decision, "]
