@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from rag.answer import cite, extractive, followup, refusal
+from rag.answer import cite, extractive, followup, refusal, regions
 from rag.answer.refusal import CANNOT_ANSWER
 from rag.answer.text import terms as text_terms
 from rag.errors import InputError
@@ -204,7 +204,15 @@ class Answerer:
             if decision.reason:
                 notes.append(f"not answered: {decision.reason}")
             return self._refusal(question, hits, symbols, notes)
-        draft = extractive.compose(standalone, hits, idf, max_sentences=cfg.max_sentences)
+        draft: list[cite.Sentence] = []
+        region = regions.in_question(standalone)
+        if region is not None and refusal.asks_for_names(standalone):
+            # "Which countries from Oceania attended?": the lists, cut to the region.
+            draft = extractive.region_list(hits, region)
+            if draft:
+                notes.append(f"countries in {region.name} picked out by their UN M49 region")
+        if not draft:
+            draft = extractive.compose(standalone, hits, idf, max_sentences=cfg.max_sentences)
         sents = cite.verify(draft, hits, cfg.support_threshold)
         text, citations = cite.render(sents, symbols)
         return Answer(question, text, False, "extractive", citations, hits, {}, notes)

@@ -200,8 +200,10 @@ def render(
         marks = "".join(marker(u.doc, u.label, symbols.get(u.doc), multi) for u in s.cites)
         body = s.text
         if marks:
-            # The marker goes before the final full stop: "… databases [¶10]."
-            m = re.match(r"^(.*?)([.!?]*[\"”’')]*)$", body, re.S)
+            # The marker goes before the final full stop and any closing quote
+            # after it: "… databases [¶10].", "… the crime [¶3].”". A bracket
+            # that ends a text with no full stop is the text's own: "… (Fiji) [¶24]."
+            m = re.match(r"^(.*?)((?:[.!?]+[\"”’')]*)?)$", body, re.S)
             assert m is not None
             # A clause of a long sentence ends without one: "…; Ann Linde [¶16]."
             end = m.group(2) if re.search(r"[.!?]", m.group(2)) else m.group(2) + "."

@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.answer import regions
 from rag.answer.cite import Sentence
-from rag.answer.refusal import counts_asked, expected_type, has_type
+from rag.answer.refusal import counts_asked, expected_type, has_type, is_enumeration
 from rag.answer.text import evidence_terms, sentences, terms
 from rag.types import Hit
 
@@ -161,3 +162,38 @@ def compose(
         first_pick.setdefault(c.hit_rank, n)
     chosen.sort(key=lambda c: (first_pick[c.hit_rank], c.index))
     return [Sentence(c.text, [hits[c.hit_rank].unit]) for c in chosen]
+
+
+#: A list longer than this is cut to the region's countries; a shorter part is quoted whole.
+_LONG_LIST_WORDS = 40
+
+
+def region_list(hits: Sequence[Hit], region: regions.Region, *,
+                max_sentences: int = 6) -> list[Sentence]:
+    """"Which countries from Oceania attended?": what the paragraphs say of the region's countries.
+
+    A list of names after a lead-in ("… were represented: Algeria, Argentina,
+    …"), or a long one, is cut to the region's items ("… were represented:
+    Australia, Fiji, New Zealand"); any other sentence or clause that names one
+    ("opened by H.E. Nazhat Shameem Khan (Fiji)") is quoted whole. Paragraphs
+    in rank order.
+    """
+    out: list[Sentence] = []
+    for h in hits:
+        for span in sentences(h.unit.text):
+            for part in clauses(span.text):
+                listing = is_enumeration(part)
+                items = regions.items_in(part, region, bracketed_only=not listing)
+                if not items:
+                    continue
+                text = part
+                # A list after a lead-in is cut to the region's items; so is a long one.
+                if listing and (":" in part or len(part.split()) > _LONG_LIST_WORDS):
+                    lead = part.split(":", 1)[0].strip() if ":" in part else ""
+                    text = ", ".join(items)
+                    if lead and len(lead.split()) <= 30:
+                        text = f"{lead}: {text}"
+                out.append(Sentence(text, [h.unit]))
+                if len(out) >= max_sentences:
+                    return out
+    return out

@@ -5,7 +5,8 @@ from "How many victims did Brazil identify in 2018?" (not answered: Brazil
 spoke, but gave no number). So the decision looks at what an answer would be:
 
 - **names**: every name in the question (countries, people, acronyms) must be
-  named in the paragraphs the answer cites;
+  named in the paragraphs the answer cites; a region ("Oceania", "African")
+  is named by any of its countries ("Fiji");
 - **answer type**: "how many" needs a number the question does not already
   contain, and "how many victims" a number right before "victims" (or
   "persons" for "people"); "What is the population of X?" a head count
@@ -34,6 +35,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rag.answer import regions
 from rag.answer.text import evidence_terms, mentions, names, numbers, sentences, terms
 from rag.index.lexical import stem
 from rag.types import Hit
@@ -364,6 +366,10 @@ def decide(
     weights = {t: idf(t) for t in terms(question)}
     total = sum(weights.values())
     asked = names(question)
+    # "Which countries from Oceania attended?": a list naming Fiji names Oceania.
+    region = regions.in_question(question)
+    if region is not None:
+        asked -= region.words
     groups = coordinated(question, asked)
     solo = asked - {n for group in groups for party in group for n in party}
     kind = expected_type(question)
@@ -382,13 +388,20 @@ def decide(
         missing = [n for n in sorted(solo) if n not in present]
         missing += [n for group, here in zip(groups, named, strict=True) if not here
                     for party in group for n in sorted(party)]
+        no_region = region is not None and not any(mentions(evidence, w) for w in region.words) \
+            and not regions.items_in(h.unit.text, region)
         # A name the paragraph writes another way ("UK" as "United Kingdom",
         # "Brazilian" as "Brazil") still counts towards coverage.
         have = evidence_terms(evidence) | terms(" ".join(present))
+        if region is not None and not no_region:
+            have |= terms(" ".join(region.words))
         coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         in_text = {n for n in present if mentions(h.unit.text.lower(), n)}
-        if missing:
-            reason = f"no paragraph names {_as_asked(question, missing)}"
+        if missing or no_region:
+            wanted = [_as_asked(question, missing)] if missing else []
+            if no_region and region is not None:
+                wanted.append(f"a country in {region.name}")
+            reason = f"no paragraph names {' or '.join(wanted)}"
         elif in_text and not lists_answer and all(
                 (how := in_passing(h.unit.text, n)) is not None for n in in_text):
             # "What did Norway say …" is not answered by a list of speakers.

@@ -86,6 +86,17 @@ def test_unanswerable_question_is_refused_with_the_shared_phrase(answerer: Answe
     assert a.notes == ["not answered: no paragraph names Iceland"]
 
 
+def test_a_region_question_gets_the_attendance_list_cut_to_the_region(
+    answerer: Answerer,
+) -> None:
+    a = answerer.ask("Which countries from Oceania attended as parties to the Protocol?")
+    assert not a.refused
+    assert "Australia, Fiji, New Zealand [¶32]" in a.answer
+    assert "Algeria" not in a.answer  # the rest of the list is cut
+    assert all(c.verified for c in a.citations)
+    assert a.notes == ["countries in Oceania picked out by their UN M49 region"]
+
+
 def test_follow_up_carries_the_subject_over(answerer: Answerer) -> None:
     first = answerer.ask("What did China say about DNA databases?")
     follow = answerer.ask("and what about South Africa?", history=[first.question])

@@ -1,0 +1,130 @@
+"""Regions a question names, and the countries of a list that lie in them.
+
+"Which countries from Oceania attended?" is answered by an attendance list that
+never says "Oceania": it says "Australia, …, Fiji, …, New Zealand". Here a
+question's region ("Oceania", "African", "Pacific island", "EU") is read, and
+a list's items are matched to countries and their regions.
+
+The country table is country_converter's (UN M49 continents and regions, EU
+membership, and a regular expression per country that recognises the names
+UN documents use: "Iran (Islamic Republic of)", "Republic of South Africa").
+Its TSV is read with the csv module: the package's own loader needs pandas,
+which costs half a second to import and is not needed for a lookup.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    name: str
+    pattern: re.Pattern[str]
+    continent: str
+    region: str  # UN M49 sub-region: "Melanesia", "Caribbean", …
+    eu: bool
+
+
+@lru_cache(maxsize=1)
+def countries() -> tuple[Country, ...]:
+    """Every current country and territory of country_converter's table."""
+    table = importlib.resources.files("country_converter") / "country_data.tsv"
+    with table.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return tuple(
+        Country(r["name_short"], re.compile(r["regex"], re.I), r["continent"], r["UNregion"],
+                r["EU"] == "EU")
+        for r in rows
+        if not r["obsolete"]
+    )
+
+
+class Region(NamedTuple):
+    """A region as a question names it."""
+
+    name: str  # as answers name it: "Oceania", "Africa", "the Pacific islands"
+    words: frozenset[str]  # the question's words for it, lower case ("african")
+    contains: Callable[[Country], bool]
+
+
+_PACIFIC_ISLANDS = frozenset({"Melanesia", "Micronesia", "Polynesia"})
+_LATIN_AMERICA = frozenset({"South America", "Central America", "Caribbean"})
+#: Question phrases and the countries they mean. Checked in order: "European
+#: Union" before "European", "Pacific island" before a bare region. "South
+#: African", "Central African Republic" and "Asia-Pacific" (a UN regional group,
+#: not a continent) are not regions here.
+_REGIONS: tuple[tuple[re.Pattern[str], str, Callable[[Country], bool]], ...] = tuple(
+    (re.compile(pattern, re.I), name, test)
+    for pattern, name, test in [
+        (r"\b(?:European Union|EU)\b", "the European Union", lambda c: c.eu),
+        (r"\bPacific[- ]islands?\b|\bPacific (?:nations|states|countries)\b",
+         "the Pacific islands", lambda c: c.region in _PACIFIC_ISLANDS),
+        (r"\bOceani(?:a|an)\b", "Oceania", lambda c: c.continent == "Oceania"),
+        (r"(?<!South )(?<!Central )\bAfrica(?:n)?\b(?! Republic)", "Africa",
+         lambda c: c.continent == "Africa"),
+        (r"\bAsia(?:n)?\b(?![- ]Pacific)", "Asia", lambda c: c.continent == "Asia"),
+        (r"\bEurope(?:an)?\b", "Europe", lambda c: c.continent == "Europe"),
+        (r"\bLatin America(?:n)?\b", "Latin America", lambda c: c.region in _LATIN_AMERICA),
+        (r"\bCaribbean\b", "the Caribbean", lambda c: c.region == "Caribbean"),
+        (r"\bSouth America(?:n)?\b", "South America", lambda c: c.region == "South America"),
+        (r"\bCentral America(?:n)?\b", "Central America",
+         lambda c: c.region == "Central America"),
+        (r"\bNorth America(?:n)?\b", "North America", lambda c: c.region == "Northern America"),
+    ]
+)
+
+
+#: The UN's regional groups are not regions: the "Western European and other
+#: States" group includes Australia; "the African Group" is its members' voice.
+_UN_GROUP_AFTER = re.compile(r"\s+(?:and other States\s+)?(?:regional\s+)?group\b|"
+                             r"\s+States\s+group\b", re.I)
+_UN_GROUP_BEFORE = re.compile(r"(?:\bGroup of (?:the )?|\bWestern\s+)$", re.I)
+
+
+def in_question(question: str) -> Region | None:
+    """The region a question names, if any ("Which Pacific island nations …" → Pacific island)."""
+    for pattern, name, test in _REGIONS:
+        for m in pattern.finditer(question):
+            if _UN_GROUP_AFTER.match(question, m.end()) or _UN_GROUP_BEFORE.search(
+                    question, 0, m.start()):
+                continue
+            return Region(name, frozenset(re.findall(r"\w+", m.group().lower())), test)
+    return None
+
+
+#: A list item is at most this many words: "Iran (Islamic Republic of)", "Ms. Qingtian
+#: Meng (China)"; longer pieces are prose, where a name pattern could match across words.
+_MAX_ITEM_WORDS = 8
+_ITEM_SPLIT = re.compile(r"\s*[,;:]\s*|\s+and\s+(?!Northern Ireland|the Grenadines|Tobago|"
+                         r"Principe|Herzegovina|Barbuda|Nevis|Futuna|Caicos|McDonald)")
+
+
+_BRACKETED = re.compile(r"\(([^()]{2,60})\)")
+
+
+def items_in(text: str, region: Region, *, bracketed_only: bool = False) -> list[str]:
+    """The list items of ``text`` that name a country of ``region``, as written, in order.
+
+    A country in brackets counts too ("opened by H.E. Nazhat Shameem Khan
+    (Fiji),"); with ``bracketed_only`` (prose, not a list) only those count.
+    """
+    found: list[str] = []
+    pieces = [] if bracketed_only else _ITEM_SPLIT.split(text)
+    pieces += _BRACKETED.findall(text)
+    for item in pieces:
+        item = re.sub(r"^(?:and|the|-|\([a-z]\))\s+", "", item.strip()).rstrip(".;")
+        if not item or len(item.split()) > _MAX_ITEM_WORDS:
+            continue
+        for country in countries():
+            if country.pattern.search(item):
+                if region.contains(country) and not any(item in f for f in found):
+                    found.append(item)
+                break  # the first country that matches is the one the item names
+    return found
