@@ -56,6 +56,8 @@ _PERCENT = re.compile(r"\d\s*(%|per ?cent\b)|\b(half|one third|two thirds|a thir
 #: "How much funding …", "in euros", "What budget …": an amount of money.
 _MONEY_Q = re.compile(r"\bin (euros?|dollars?|francs?|pounds?|US\$|USD|EUR)\b|"
                       r"\bhow much (money|funding|funds?)\b|"
+                      r"\bhow much\b(?:\W+\w+){0,8}?\W+(cost|costs|spend|spent|pay|paid|"
+                      r"invest|invested|allocate|allocated|budget|budgeted)\b|"
                       r"\b(what|which) (budget|amount of (money|funding)|funding|cost|price|sum)\b",
                       re.I)
 _MONEY = re.compile(r"(€|\$|£|\b(EUR|USD|CHF|GBP)\b)\s?\d|\d[\d,.]*\s*(million |billion |"
@@ -243,14 +245,34 @@ def in_passing(text: str, name: str) -> str | None:
     for i, span in enumerate(spans):
         if not mentions(span.text.lower(), name):
             continue
-        if is_enumeration(span.text):
-            how = how or "in a list"
-            continue
         goes_on = i + 1 < len(spans) and _GOES_ON.match(spans[i + 1].text) is not None
-        if not is_roll_call(span.text) or goes_on:
+        if is_roll_call(span.text) and not goes_on:
+            how = "as a speaker"
+        elif is_enumeration(span.text):
+            how = how or "in a list"
+        else:
             return None
-        how = "as a speaker"
     return how
+
+
+_RUN = r"[A-Z][\w’'.-]*(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'.-]*)*"
+#: "What did Finland, …, say", "What position did the observer for the Islamic
+#: Republic of Iran take": the party whose words are asked for.
+_SPEAKER_Q = re.compile(
+    r"^\s*(?i:what)\b(?:\s+\w+){0,2}?\s+(?i:did|does|do|has|have|had)\s+(?:the\s+)?"
+    r"(?:(?i:observer|representative|representatives|delegation|delegate|delegates|panell?ist|"
+    r"speaker|minister|government|authorities)\s+(?:for|of|from)\s+(?:the\s+)?)?"
+    rf"(?P<who>{_RUN}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+)?{_RUN})*)"
+)
+
+
+def speaker_names(question: str) -> set[str]:
+    """The names (lower case) of the party whose words a question asks for, if it says."""
+    m = _SPEAKER_Q.match(question)
+    if m is None:
+        return set()
+    return {re.sub(r"[’']s$", "", w).lower() for w in re.findall(r"[\w’'.-]+", m.group("who"))
+            if w[:1].isupper()}
 
 
 def asks_for_names(question: str) -> bool:
@@ -375,6 +397,7 @@ def decide(
     kind = expected_type(question)
     counted = counted_noun(question)
     lists_answer = asks_for_names(question)
+    speaker = speaker_names(question)
     future = _FUTURE_Q.search(question) is not None
     person = _PERSON_Q.search(question) is not None
     best = Decision(True, "", 0.0)
@@ -397,15 +420,20 @@ def decide(
             have |= terms(" ".join(region.words))
         coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
         in_text = {n for n in present if mentions(h.unit.text.lower(), n)}
+        # Whose words are asked for: the speaker's names when the question has
+        # one ("What did Finland … say when the Council marked International
+        # Women's Day?" asks for Finland's words, whatever the paragraph says
+        # of the Day), else every name the paragraph has.
+        speaking = (in_text & speaker) or in_text
         if missing or no_region:
             wanted = [_as_asked(question, missing)] if missing else []
             if no_region and region is not None:
                 wanted.append(f"a country in {region.name}")
             reason = f"no paragraph names {' or '.join(wanted)}"
-        elif in_text and not lists_answer and all(
-                (how := in_passing(h.unit.text, n)) is not None for n in in_text):
+        elif speaking and not lists_answer and all(
+                (how := in_passing(h.unit.text, n)) is not None for n in speaking):
             # "What did Norway say …" is not answered by a list of speakers.
-            reason = f"{_as_asked(question, sorted(asked))} only named {how}"
+            reason = f"{_as_asked(question, sorted(speaking))} only named {how}"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
         elif future and not _FUTURE.search(h.unit.text):

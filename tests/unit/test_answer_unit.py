@@ -268,10 +268,13 @@ def test_a_name_only_in_a_list_does_not_answer_what_it_said() -> None:
     assert not refusal.decide(q, [speakers, said], flat_idf, 0.1).refuse
     assert refusal.in_passing("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway") is None
     # Without a colon the sentence's frame sits in the first and last items.
-    assert refusal.in_passing("At the same meeting, the representatives of Bahrain, Bulgaria, "
-                              "Czechia, Japan, the Netherlands, the Philippines and Poland made "
-                              "statements in explanation of vote after the vote.",
-                              "bahrain") == "in a list"
+    bahrain = ("At the same meeting, the representatives of Bahrain, Bulgaria, Czechia, Japan, "
+               "the Netherlands, the Philippines and Poland voted for the text.")
+    assert refusal.is_enumeration(bahrain)
+    assert refusal.in_passing(bahrain, "bahrain") == "in a list"
+    # A list that is also a roll call says so.
+    assert refusal.in_passing(bahrain.replace("voted for the text", "made statements"),
+                              "bahrain") == "as a speaker"
 
 
 def test_a_roll_call_does_not_answer_what_a_speaker_said() -> None:
@@ -413,3 +416,29 @@ def test_a_sentence_that_refers_back_brings_the_one_before() -> None:
     sents = extractive.compose("Which decision established the working group?", [hit(para)],
                                flat_idf)
     assert [s.text[:18] for s in sents] == ["In its decision 4/", "In that decision, "]
+
+
+def test_how_much_something_cost_asks_for_money() -> None:
+    assert refusal.expected_type("How much did it cost to hold the meeting in Vienna?") == "money"
+    assert refusal.expected_type("How much is the new prison expected to cost?") == "money"
+    assert refusal.expected_type("How much of the backlog was cleared?") == "number"
+
+
+def test_the_speaker_of_a_question_must_be_more_than_listed() -> None:
+    assert refusal.speaker_names("What did Finland, speaking for a group of countries, say?") \
+        == {"finland"}
+    assert refusal.speaker_names("What did the observer for Iran say?") == {"iran"}
+    assert refusal.speaker_names("What did China, Brazil and Peru say?") == {"china", "brazil",
+                                                                            "peru"}
+    assert refusal.speaker_names("Which states spoke?") == set()
+    day = hit(unit("5", "At its 22nd meeting, the Council observed International Women's Day. "
+                        "Also at the same meeting, the representative of Finland (also on behalf "
+                        "of Austria, Belgium, Chile, Denmark and Estonia) made a statement."))
+    q = "What did Finland, speaking for a group, say when the Council marked International " \
+        "Women's Day?"
+    # The paragraph says something of the Day, but only that Finland spoke.
+    said = refusal.decide(q, [day], flat_idf, 0.1)
+    assert said.refuse and said.reason == "Finland only named as a speaker"
+    # Without a speaker every name counts: the Day is more than listed here.
+    assert not refusal.decide("What happened on International Women's Day in Finland?", [day],
+                              flat_idf, 0.1).refuse
