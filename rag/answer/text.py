@@ -341,8 +341,17 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
 
 @lru_cache(maxsize=4096)
 def terms(text: str) -> frozenset[str]:
-    """Stemmed content words, in the same vocabulary as the BM25 index."""
-    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in QUESTION_STOPWORDS)
+    """Stemmed content words, in the same vocabulary as the BM25 index.
+
+    "Take place" is read as "held", as reports write it: its "place" is not the
+    noun ("Where and when did the session take place?" matched "Member States
+    should place stronger emphasis …").
+    """
+    text = _TAKE_PLACE.sub("held", text.lower())
+    return frozenset(stem(w) for w in _WORD.findall(text) if w not in QUESTION_STOPWORDS)
+
+
+_TAKE_PLACE = re.compile(r"\b(?:take|takes|took|taken|taking) place\b")
 
 
 #: Words a question and a report use for the same thing, as stems: delegates ask

@@ -442,3 +442,10 @@ def test_the_speaker_of_a_question_must_be_more_than_listed() -> None:
     # Without a speaker every name counts: the Day is more than listed here.
     assert not refusal.decide("What happened on International Women's Day in Finland?", [day],
                               flat_idf, 0.1).refuse
+
+
+def test_take_place_reads_as_held() -> None:
+    from rag.answer.text import terms
+
+    assert terms("Where did the session take place?") == terms("Where was the session held?")
+    assert "place" in terms("Member States should place stronger emphasis on victims.")
