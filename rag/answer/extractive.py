@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rag.answer import regions
 from rag.answer.cite import Sentence
 from rag.answer.refusal import counts_asked, expected_type, has_type, is_enumeration
-from rag.answer.text import evidence_terms, sentences, terms
+from rag.answer.text import evidence_terms, names, sentences, terms
 from rag.types import Hit
 
 #: Questions that want several items get longer answers.
@@ -57,8 +57,38 @@ def clauses(sentence: str) -> list[str]:
     """
     if len(sentence.split()) <= _LONG_SENTENCE_WORDS or ";" not in sentence:
         return [sentence]
-    parts = [p.strip() for p in _CLAUSE_END.split(sentence)]
+    # "…; and Ms. Rafaella Mikos Passos, Federal Public Defender …": the last
+    # clause is quoted without its "and".
+    parts = [re.sub(r"^(?:and|or)\s+", "", p.strip()) for p in _CLAUSE_END.split(sentence)]
     return [p for p in parts if re.search(r"\w", p)] or [sentence]
+
+
+#: "What is X's position?", "Which ministry does Ms. Meng work for?": the answer is
+#: the title a report gives after a name ("Ms. Rafaella Mikos Passos, Federal
+#: Public Defender, …").
+_ROLE_Q = re.compile(r"\b(position|title|role|job|post)\b|^\s*who (is|was)\b|\bworks? for\b|"
+                     r"\b(which|what) (ministry|office|agency|department|organi[sz]ation|"
+                     r"institution)\b", re.I)
+
+
+def gives_role(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` gives a title after a name the question asks about."""
+    for name in names(question):
+        # "Ms. Calhoun (US), Mr. Marquez (Spain)" is a list of people, not a title.
+        if re.search(rf"\b(?i:{re.escape(name)})\b(?:\s*\([^)]{{1,40}}\))?,\s+(?:the\s+)?"
+                     rf"(?!(?:Mr|Ms|Mrs|Dr|H\.E)\b)[A-Z]", sentence):
+            return True
+    return False
+
+
+def _typed(kind: str | None, question: str, sentence: str) -> int:
+    """How well ``sentence`` has what the question's form asks for: 0, 1 or 2."""
+    if kind is None:
+        return 0
+    if kind == "role":
+        return int(gives_role(question, sentence))
+    return int(has_type(kind, sentence, question)) + int(
+        kind == "number" and counts_asked(question, sentence))
 
 
 def is_list_question(question: str) -> bool:
@@ -87,6 +117,8 @@ def compose(
 ) -> list[Sentence]:
     """Pick up to ``max_sentences`` sentences from ``hits`` that answer ``question``."""
     kind = expected_type(question)
+    if kind is None and _ROLE_Q.search(question) and names(question):
+        kind = "role"
     weights = _weights(question, idf)
     total = sum(weights.values())
     cands: list[Candidate] = []
@@ -101,8 +133,7 @@ def compose(
     # "How many …" wants a number and "when …" a date: a sentence that has one is
     # likelier to be the answer than one that only repeats the question's words.
     # A number right before the counted noun ("Five meetings") is better still.
-    typed = {c: (kind is not None and has_type(kind, c.text, question))
-             + (kind == "number" and counts_asked(question, c.text)) for c in cands}
+    typed = {c: _typed(kind, question, c.text) for c in cands}
 
     def prior(c: Candidate) -> float:
         return (rank_prior / (1 + c.hit_rank) + 0.5 * unit_cover[c.hit_rank] * rank_prior

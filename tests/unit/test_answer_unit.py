@@ -449,3 +449,30 @@ def test_take_place_reads_as_held() -> None:
 
     assert terms("Where did the session take place?") == terms("Where was the session held?")
     assert "place" in terms("Member States should place stronger emphasis on victims.")
+
+
+def test_a_question_about_someones_position_gets_the_title_after_the_name() -> None:
+    panel = unit("7", "The discussion was facilitated by the following panellists: Ms. Phoebe "
+                      "Blagg, Senior Adviser, Home Office of the United Kingdom; and Ms. Rafaella "
+                      "Mikos Passos, Federal Public Defender of Brazil, on behalf of the Group of "
+                      "Latin American and Caribbean States, who then presented on many topics.")
+    talk = unit("9", "Ms. Rafaella Mikos Passos spoke about the specific role of the Public "
+                     "Defender's Office in Brazil.")
+    sents = extractive.compose("What is Rafaella Mikos Passos's position?",
+                               [hit(talk), hit(panel)], flat_idf)
+    assert [s.cites[0].label for s in sents] == ["7", "9"]
+    assert "Ms. Rafaella Mikos Passos, Federal Public Defender" in sents[0].text
+    # Without the title rule the talk alone (ranked first) would answer.
+    plain = extractive.compose("What did Rafaella Mikos Passos say?", [hit(talk), hit(panel)],
+                               flat_idf)
+    assert [s.cites[0].label for s in plain] == ["9"]
+    assert extractive.gives_role("Who is Ms. Blagg?", "Ms. Phoebe Blagg, Senior Adviser, spoke.")
+    # A list of people is not a title.
+    assert not extractive.gives_role("What is Ms. Calhoun's job?",
+                                     "Ms. Chenobia Calhoun (US), Mr. Jesús Marquez (Spain)")
+
+
+def test_a_clause_is_quoted_without_its_leading_and() -> None:
+    long = "; ".join(f"Ms. Person{i}, Adviser{i}, Office of Country{i}" for i in range(12))
+    parts = extractive.clauses(long + "; and Ms. Last, Federal Public Defender of Brazil.")
+    assert parts[-1] == "Ms. Last, Federal Public Defender of Brazil."
