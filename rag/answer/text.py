@@ -361,6 +361,10 @@ _TAKE_PLACE = re.compile(r"\b(?:take|takes|took|taken|taking) place\b")
 _EQUIVALENT_STEMS: tuple[frozenset[str], ...] = (
     frozenset({"deleg", "speaker", "particip"}),
     frozenset({"hard", "difficult", "difficulti", "challeng"}),
+    frozenset({"gap", "lack", "shortcom", "shortag"}),
+    # "her closing point": reports end a speaker's paragraph "Lastly, she …",
+    # "She concluded by …", "Finally, …".
+    frozenset({"close", "conclud", "conclus", "last", "final"}),
 )
 _EQUIVALENTS = {s: group for group in _EQUIVALENT_STEMS for s in group}
 
