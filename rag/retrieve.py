@@ -24,7 +24,11 @@ _MENTION = re.compile(
     r"(\d{1,4}(?:\.\d{1,3})?))\b",
     re.I,
 )
-_ABOUT_RECOMMENDATIONS = re.compile(r"\brecommend", re.I)
+#: A question about recommendations, by name or by what they do: "What should
+#: states do …?", "What research does the Working Group want states to do?"
+_ABOUT_RECOMMENDATIONS = re.compile(
+    r"\brecommend|\bshould\b|\bwants?\b(?:\s+\w+){1,4}\s+to\b|\burged?\b|\bcalls? (?:on|upon)\b",
+    re.I)
 #: Deepest BM25 fetch when copies crowd the results.
 _MAX_LEXICAL = 1000
 
@@ -48,6 +52,11 @@ def mentioned_labels(question: str) -> set[str]:
         elif m.group(3):
             labels.add(m.group(3))
     return labels
+
+
+def about_recommendations(question: str) -> bool:
+    """Whether a question asks what a report recommends (its recommendation units answer)."""
+    return _ABOUT_RECOMMENDATIONS.search(question) is not None
 
 
 def _prefers(unit: Unit) -> bool:
@@ -158,7 +167,7 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
         for key in scores:
             if key[0] in dated:
                 scores[key] *= 1.0 + config.year_boost
-    about_recs = bool(_ABOUT_RECOMMENDATIONS.search(query.text))
+    about_recs = about_recommendations(query.text)
     named = mentioned_labels(query.text)
     top = max(scores.values(), default=1.0)
     for key in list(scores):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.evaluation import first_hit_rank, retrieval_scores
 from rag.index import split_unit
-from rag.retrieve import mentioned_labels, reports_of_years
+from rag.retrieve import about_recommendations, mentioned_labels, reports_of_years
 from rag.types import DocInfo, Unit
 
 
@@ -49,3 +49,13 @@ def test_reports_of_years_points_at_the_report_of_that_year() -> None:
     assert reports_of_years("How many delegations spoke?", docs) == frozenset()
     assert reports_of_years("What happened in 1999?", docs) == frozenset()
     assert reports_of_years("What does CTOC/COP/WG.4/2014/2 say?", docs) == frozenset()
+
+
+def test_questions_about_what_states_should_do_are_about_recommendations() -> None:
+    for q in ["Which recommendations concern the media?",
+              "What should countries do about victim service providers?",
+              "What research does the Working Group want states to do?",
+              "Which body urged Slovenia to ratify the convention?"]:
+        assert about_recommendations(q), q
+    for q in ["What did China say about DNA databases?", "Who wants to speak?"]:
+        assert not about_recommendations(q), q
