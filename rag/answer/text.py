@@ -365,6 +365,8 @@ _EQUIVALENT_STEMS: tuple[frozenset[str], ...] = (
     # "her closing point": reports end a speaker's paragraph "Lastly, she …",
     # "She concluded by …", "Finally, …".
     frozenset({"close", "conclud", "conclus", "last", "final"}),
+    # "the session immediately before this one": "The previous meetings …"
+    frozenset({"befor", "previous", "preced", "prior", "earlier"}),
 )
 _EQUIVALENTS = {s: group for group in _EQUIVALENT_STEMS for s in group}
 

@@ -381,6 +381,7 @@ def test_words_reports_use_for_the_same_thing_count_as_covered() -> None:
     assert refusal.coverage("What did delegates find hard to weigh?", [para], flat_idf) == 0.5
     assert "close" in evidence_terms("Lastly, she emphasized the need to measure impact.")
     assert "gap" in evidence_terms("She stressed the lack of data collection.")
+    assert "befor" in evidence_terms("The previous meetings were held in 2018.")
 
 
 def test_a_population_question_needs_a_head_count() -> None:
