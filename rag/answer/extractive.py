@@ -81,12 +81,24 @@ def gives_role(question: str, sentence: str) -> bool:
     return False
 
 
+#: "Which session number was this?", "Which cycle of the review was it?": an ordinal.
+_ORDINAL_Q = re.compile(r"\b(session|meeting|cycle|review|round) number\b|"
+                        r"^\s*which (session|meeting|cycle|round)\b(?! of)", re.I)
+#: "The ninth meeting", "its forty-third session", "the third cycle" ("its first
+#: eight meetings" is a count, not the meeting's number).
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                      r"eleventh|twelfth|\w+teenth|\w+tieth|\w+-(first|second|third|\w+th)|"
+                      r"\d+(st|nd|rd|th))\s+(session|meeting|cycle|review|round)\b", re.I)
+
+
 def _typed(kind: str | None, question: str, sentence: str) -> int:
     """How well ``sentence`` has what the question's form asks for: 0, 1 or 2."""
     if kind is None:
         return 0
     if kind == "role":
         return int(gives_role(question, sentence))
+    if kind == "ordinal":
+        return int(_ORDINAL.search(sentence) is not None)
     return int(has_type(kind, sentence, question)) + int(
         kind == "number" and counts_asked(question, sentence))
 
@@ -119,6 +131,8 @@ def compose(
     kind = expected_type(question)
     if kind is None and _ROLE_Q.search(question) and names(question):
         kind = "role"
+    elif kind is None and _ORDINAL_Q.search(question):
+        kind = "ordinal"
     weights = _weights(question, idf)
     total = sum(weights.values())
     cands: list[Candidate] = []

@@ -479,3 +479,15 @@ def test_a_clause_is_quoted_without_its_leading_and() -> None:
     long = "; ".join(f"Ms. Person{i}, Adviser{i}, Office of Country{i}" for i in range(12))
     parts = extractive.clauses(long + "; and Ms. Last, Federal Public Defender of Brazil.")
     assert parts[-1] == "Ms. Last, Federal Public Defender of Brazil."
+
+
+def test_which_session_number_prefers_a_sentence_with_an_ordinal() -> None:
+    papers = unit("38", "The Working Group had before it a background paper on the "
+                        "recommendations adopted at its first eight meetings.")
+    opened = unit("24", "The meeting of the Working Group was opened by the Chair.")
+    held = unit("23", "The ninth meeting of the Working Group was held in Vienna.")
+    sents = extractive.compose("Which session number was this for the group?",
+                               [hit(papers), hit(opened), hit(held)], flat_idf)
+    assert "23" in [s.cites[0].label for s in sents]
+    # A count ("first eight meetings") is not the meeting's number.
+    assert "38" not in [s.cites[0].label for s in sents[:1]]
