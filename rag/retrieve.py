@@ -148,12 +148,20 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     # Several parts of one long unit count once; copies share one vector.
     dense_hits = index.dense(vector, n + 10, snap, query.doc)
     dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
-    lexical_hits = lexical.search(query.text, n, query.doc)
+    # "Which Caribbean countries made recommendations?": BM25 also looks for the
+    # region's countries by name (the reports name Cuba, never "Caribbean");
+    # dense search keeps the question as asked.
+    from rag.answer import regions  # lazy: rag.answer imports this module
+
+    region = regions.in_question(query.text)
+    countries = " ".join(regions.country_names(region)) if region is not None else ""
+    lexical_hits = lexical.search(query.text, n, query.doc, also=countries)
     lexical_rank = _lexical_ranks(lexical_hits, same, n)
     if not query.doc and len(lexical_rank) < n and len(lexical_hits) == n and any(
             k in copies for k, _ in lexical_hits):
         deeper = min(_MAX_LEXICAL, int(n * 1.2 * n / max(1, len(lexical_rank))))
-        lexical_rank = _lexical_ranks(lexical.search(query.text, deeper), same, n)
+        lexical_rank = _lexical_ranks(lexical.search(query.text, deeper, also=countries), same,
+                                      n)
 
     scores: dict[Key, float] = {}
     for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight)):

@@ -150,6 +150,10 @@ class Answerer:
         standalone = self.condense(text, history, chosen, notes)
 
         k = self.settings.answer.k
+        if regions.in_question(standalone) and refusal.asks_for_names(standalone):
+            # "Which African states spoke?": the answer is gathered from many
+            # paragraphs (one statement each), so it reads twice as many.
+            k *= 2
         if hits is None or standalone != text:
             hits = search(self.index, Query(standalone, k, doc), self.settings.retrieval)
         hits = list(hits[:k])
@@ -208,7 +212,7 @@ class Answerer:
         region = regions.in_question(standalone)
         if region is not None and refusal.asks_for_names(standalone):
             # "Which countries from Oceania attended?": the lists, cut to the region.
-            draft = extractive.region_list(hits, region)
+            draft = extractive.region_list(hits, region, max_sentences=8)
             if draft:
                 notes.append(f"countries in {region.name} picked out by their UN M49 region")
         if not draft:

@@ -220,15 +220,15 @@ def region_list(hits: Sequence[Hit], region: regions.Region, *,
     A list of names after a lead-in ("… were represented: Algeria, Argentina,
     …"), or a long one, is cut to the region's items ("… were represented:
     Australia, Fiji, New Zealand"); any other sentence or clause that names one
-    ("opened by H.E. Nazhat Shameem Khan (Fiji)") is quoted whole. Paragraphs
-    in rank order.
+    ("opened by H.E. Nazhat Shameem Khan (Fiji)", "The Bahamas congratulated
+    …") is quoted whole. Paragraphs in rank order.
     """
     out: list[Sentence] = []
     for h in hits:
         for span in sentences(h.unit.text):
             for part in clauses(span.text):
                 listing = is_enumeration(part)
-                items = regions.items_in(part, region, bracketed_only=not listing)
+                items = regions.items_in(part, region, lists=listing)
                 if not items:
                     continue
                 text = part

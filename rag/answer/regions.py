@@ -99,6 +99,11 @@ def in_question(question: str) -> Region | None:
     return None
 
 
+def country_names(region: Region) -> list[str]:
+    """The short names of the region's countries ("Fiji", "New Zealand", …)."""
+    return [c.name for c in countries() if region.contains(c)]
+
+
 #: A list item is at most this many words: "Iran (Islamic Republic of)", "Ms. Qingtian
 #: Meng (China)"; longer pieces are prose, where a name pattern could match across words.
 _MAX_ITEM_WORDS = 8
@@ -107,17 +112,21 @@ _ITEM_SPLIT = re.compile(r"\s*[,;:]\s*|\s+and\s+(?!Northern Ireland|the Grenadin
 
 
 _BRACKETED = re.compile(r"\(([^()]{2,60})\)")
+#: A run of capitalised words, as prose names a country: "The Dominican Republic
+#: welcomed …", "the Bolivarian Republic of Venezuela", "Viet Nam".
+_CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w’'-]*)*")
 
 
-def items_in(text: str, region: Region, *, bracketed_only: bool = False) -> list[str]:
-    """The list items of ``text`` that name a country of ``region``, as written, in order.
+def items_in(text: str, region: Region, *, lists: bool = True) -> list[str]:
+    """What in ``text`` names a country of ``region``, as written, in order.
 
-    A country in brackets counts too ("opened by H.E. Nazhat Shameem Khan
-    (Fiji),"); with ``bracketed_only`` (prose, not a list) only those count.
+    With ``lists``, the items of a list ("Algeria, Argentina, Australia, …");
+    always, a country in brackets ("opened by H.E. Nazhat Shameem Khan (Fiji),")
+    and a run of capitalised words in prose ("The Bahamas congratulated …").
     """
     found: list[str] = []
-    pieces = [] if bracketed_only else _ITEM_SPLIT.split(text)
-    pieces += _BRACKETED.findall(text)
+    pieces = _ITEM_SPLIT.split(text) if lists else []
+    pieces += _BRACKETED.findall(text) + _CAPITAL_RUN.findall(text)
     for item in pieces:
         item = re.sub(r"^(?:and|the|-|\([a-z]\))\s+", "", item.strip()).rstrip(".;")
         if not item or len(item.split()) > _MAX_ITEM_WORDS:

@@ -150,8 +150,13 @@ class LexicalIndex:
         """The BM25 terms of a text, as the index spells them."""
         return list(_analyzer().analyze(text))
 
-    def search(self, query: str, n: int, doc: str | None = None) -> list[tuple[Key, float]]:
-        """((doc, label), score) of the best ``n`` units with a positive score."""
+    def search(self, query: str, n: int, doc: str | None = None, *,
+               also: str = "", also_weight: float = 0.3) -> list[tuple[Key, float]]:
+        """((doc, label), score) of the best ``n`` units with a positive score.
+
+        ``also``: more words that count, at ``also_weight`` of a query word's
+        score (the countries of a region the question names).
+        """
         import tantivy
 
         terms = self.terms(query)
@@ -159,9 +164,12 @@ class LexicalIndex:
             return []
         if doc is not None and doc not in self.doc_units:
             return []
-        q = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "text", t))
-             for t in terms])
+        should = [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "text", t))
+                  for t in terms]
+        extra = [t for t in dict.fromkeys(self.terms(also)) if t not in terms]
+        should += [(tantivy.Occur.Should, tantivy.Query.boost_query(
+            tantivy.Query.term_query(self.schema, "text", t), also_weight)) for t in extra]
+        q = tantivy.Query.boolean_query(should)
         if doc is not None:
             # A zero-score filter: the ranking within the document stays pure BM25.
             only = tantivy.Query.const_score_query(

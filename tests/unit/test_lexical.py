@@ -214,3 +214,15 @@ def test_patched_views_equal_views_built_from_scratch(tmp_path: Path) -> None:
         assert patched.searcher.num_docs == len(patched)
         had_copies = had_copies or bool(patched.copy_of)
     assert had_copies
+
+
+def test_words_searched_as_well_count_for_less(tmp_path: Path) -> None:
+    src = corpus()
+    view = LexicalStore(tmp_path).view(src.versions(), src.fetch)
+    # item7 is in one paragraph of each report; "firearms" in doc2's only.
+    plain = dict(view.search("firearms item7", 300))
+    weak = dict(view.search("firearms", 300, also="item7"))
+    assert ("doc2", "8") in weak and ("doc0", "8") in weak  # found by the extra word alone
+    assert weak[("doc0", "8")] < plain[("doc0", "8")]  # at a fraction of a query word's score
+    # A word already in the question is not counted twice.
+    assert view.search("firearms", 20, also="firearms") == view.search("firearms", 20)

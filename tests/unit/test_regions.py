@@ -54,11 +54,16 @@ def test_list_items_are_matched_to_countries_as_un_documents_write_them() -> Non
     # "… and Northern Ireland" is one country, not two.
     assert "United Kingdom of Great Britain and Northern Ireland" in regions.items_in(ATTENDANCE,
                                                                                       europe)
-    # In prose only a bracketed country counts: words of a sentence are not list items.
+    # In prose a country counts in brackets or as a run of capitalised words; the
+    # words of a sentence are not list items.
     prose = "The meeting was opened by H.E. Nazhat Shameem Khan (Fiji), Chair of the Group."
-    assert regions.items_in(prose, oceania, bracketed_only=True) == ["Fiji"]
-    assert regions.items_in("Training helped the police in New Guinea province.", oceania,
-                            bracketed_only=True) == []
+    assert regions.items_in(prose, oceania, lists=False) == ["Fiji"]
+    caribbean = regions.in_question("Caribbean")
+    assert caribbean is not None
+    assert regions.items_in("The Dominican Republic welcomed the efforts of Slovenia.",
+                            caribbean, lists=False) == ["The Dominican Republic"]
+    assert regions.items_in("The new policy helped patrols near the guinea-fowl farm.", oceania,
+                            lists=False) == []
 
 
 def test_a_region_question_gets_the_list_cut_to_the_region() -> None:
