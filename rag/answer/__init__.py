@@ -164,7 +164,10 @@ class Answerer:
 
         answer = None
         if chosen == "llm" and hits:
-            answer = self._llm_answer(question, standalone, hits, symbols,
+            # The model reads the reports that answer, as the extractive answer does.
+            context = refusal.answering_reports(standalone, hits, snap.lexical.idf,
+                                                self.settings.answer.min_coverage, titles)
+            answer = self._llm_answer(question, standalone, context, symbols,
                                       snap.lexical.idf, notes, on_token)
         if answer is None:
             answer = self._extractive_answer(question, standalone, hits, symbols, titles,
@@ -208,6 +211,7 @@ class Answerer:
             if decision.reason:
                 notes.append(f"not answered: {decision.reason}")
             return self._refusal(question, hits, symbols, notes)
+        hits = refusal.answering_reports(standalone, hits, idf, cfg.min_coverage, titles)
         draft: list[cite.Sentence] = []
         region = regions.in_question(standalone)
         if region is not None and refusal.asks_for_names(standalone):

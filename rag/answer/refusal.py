@@ -462,3 +462,24 @@ def decide(
             return Decision(False, "", answered)
         return Decision(True, f"no paragraph names {_as_asked(question, unnamed)}", answered)
     return best
+
+
+def answering_reports(
+    question: str,
+    hits: Sequence[Hit],
+    idf: Callable[[str], float],
+    min_coverage: float,
+    titles: Mapping[str, str] | None = None,
+) -> list[Hit]:
+    """The hits from the reports that have a paragraph answering on its own (all
+    hits when none has, or when they come from one report).
+
+    Across the whole index, "What did Canada say about consular officials?"
+    must not pair the working group's paragraph on consular officials with a
+    sentence on Canada from another report.
+    """
+    if len({h.unit.doc for h in hits}) <= 1:
+        return list(hits)
+    answering = {h.unit.doc for h in hits
+                 if not decide(question, [h], idf, min_coverage, titles).refuse}
+    return [h for h in hits if h.unit.doc in answering] if answering else list(hits)

@@ -491,3 +491,17 @@ def test_which_session_number_prefers_a_sentence_with_an_ordinal() -> None:
     assert "23" in [s.cites[0].label for s in sents]
     # A count ("first eight meetings") is not the meeting's number.
     assert "38" not in [s.cites[0].label for s in sents[:1]]
+
+
+def test_the_answer_comes_from_the_reports_that_answer() -> None:
+    consular = Hit(Unit("wg", "22", "paragraph", "", "The Working Group considered consular "
+                        "officials and their roles.", 0, 60, 10, 0), 1.0)
+    canada = Hit(Unit("upr", "28", "paragraph", "", "Canada welcomed the decision on consular "
+                      "officials and permanent residents.", 0, 60, 10, 0), 0.9)
+    q = "What did Canada say about consular officials?"
+    assert refusal.answering_reports(q, [consular, canada], flat_idf, 0.1) == [canada]
+    # One report, or none answering: nothing is dropped.
+    assert refusal.answering_reports(q, [consular], flat_idf, 0.1) == [consular]
+    norway = "What did Norway say about consular officials?"
+    assert refusal.answering_reports(norway, [consular, canada], flat_idf, 0.1) == [consular,
+                                                                                   canada]
