@@ -209,7 +209,8 @@ def compose(
     return [Sentence(c.text, [hits[c.hit_rank].unit]) for c in chosen]
 
 
-#: A list longer than this is cut to the region's countries; a shorter part is quoted whole.
+#: A list of names longer than this is cut to the region's countries even without a
+#: lead-in ("…: A, B, C"); a shorter one without a lead-in is quoted whole.
 _LONG_LIST_WORDS = 40
 
 

@@ -11,8 +11,8 @@ spoke, but gave no number). So the decision looks at what an answer would be:
   contain, and "how many victims" a number right before "victims" (or
   "persons" for "people"); "What is the population of X?" a head count
   ("a population of 2.1 million", "2.1 million inhabitants"); "what share"
-  a percentage; "how much funding" or "in euros" an amount of money; "when"
-  a date;
+  a percentage; "how much funding", "how much did it cost" or "in euros" an
+  amount of money; "when" a date;
 - **tense**: "When will …", "the next session" needs a paragraph that speaks
   of the future ("will", "next", "to be held", …), not the last meeting's dates;
 - **a person**: "Who chaired / presided / headed / led …" needs a person named
@@ -21,8 +21,10 @@ spoke, but gave no number). So the decision looks at what an answer would be:
 - **more than a list**: a paragraph that names the question's country or
   person only as one item of a list ("statements were made by Brazil, Canada,
   Norway, …") or in a roll call ("The observer for Iran also made a
-  statement.") says nothing of what they said: it answers "who/which …" and
-  yes/no questions, not "What did Norway say about supply chains?";
+  statement.") says nothing of what they said: it answers "who/which …",
+  "how many" and yes/no questions, not "What did Norway say about supply
+  chains?"; when the question says whose words it wants ("What did Finland
+  … say"), that speaker is the one that must be named more than in passing;
 - **coverage**: the cited paragraphs must cover enough of the question's weight
   (BM25 idf of its content words).
 
