@@ -186,6 +186,53 @@ def names_a_person(text: str, question: str = "") -> bool:
     return False
 
 
+_UNITS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+_TEENS = ["tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+          "seventeenth", "eighteenth", "nineteenth"]
+_TENS = ["twent", "thirt", "fort", "fift", "sixt", "sevent", "eight", "ninet"]
+#: Ordinals as words, 1–99: "first" → 1, "forty-third" → 43, "twentieth" → 20.
+_ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(_UNITS)} | {
+    w: i + 10 for i, w in enumerate(_TEENS)} | {
+    f"{t}ieth": 20 + 10 * i for i, t in enumerate(_TENS)} | {
+    f"{t}y-{u}": 20 + 10 * i + j + 1 for i, t in enumerate(_TENS) for j, u in enumerate(_UNITS)}
+#: "its forty-third session", "the 44th session", "the fifth-cycle review", "its ninth meeting".
+_ORD = r"(?:\d{1,2}(?:st|nd|rd|th)|[a-z]+(?:-[a-z]+)?)"
+#: "its forty-third session", "the 44th session", "the fifth-cycle review", "its 1st
+#: and 2nd meetings".
+_ORDINAL_OF = re.compile(rf"\b({_ORD}(?:(?:\s*,\s*|\s+and\s+|\s+to\s+){_ORD})*)[- ]"
+                         r"(session|meeting|cycle)s?\b", re.I)
+
+
+def _ordinal(word: str) -> int | None:
+    word = word.lower()
+    return int(word[:-2]) if word[:1].isdigit() else _ORDINAL_WORDS.get(word)
+
+
+def ordinals(text: str) -> dict[str, set[int]]:
+    """The numbered sessions, meetings and cycles a text names: {"session": {43}, …}."""
+    out: dict[str, set[int]] = {}
+    for m in _ORDINAL_OF.finditer(text):
+        found = {n for w in re.split(r"\s*,\s*|\s+and\s+|\s+to\s+", m.group(1))
+                 if (n := _ordinal(w)) is not None}
+        if found and re.search(r"\s+to\s+", m.group(1)):  # "its 1st to 8th meetings"
+            found = set(range(min(found), max(found) + 1))
+        if found:
+            out.setdefault(m.group(2).lower(), set()).update(found)
+    return out
+
+
+def other_ordinal(question: str, evidence: str) -> str | None:
+    """The session, meeting or cycle ``evidence`` is about when the question asks
+    about another ("the forty-fourth session" of a report on the forty-third),
+    else None. Evidence that names the one asked about, or no numbered one,
+    may answer."""
+    for noun, asked in ordinals(question).items():
+        named = ordinals(evidence).get(noun)
+        if named and not named & asked:
+            return f"{noun} {', '.join(str(n) for n in sorted(named))}, not {min(asked)}"
+    return None
+
+
 #: Questions a list of names or a roll call can answer: "Who spoke?", "Which states
 #: attended?", "Did Norway …?", "How many delegations made statements?".
 _LIST_ANSWERS = re.compile(r"^\s*(who|whom|whose|which|did|does|do|was|were|is|are|has|have|"
@@ -427,6 +474,7 @@ def decide(
         # Women's Day?" asks for Finland's words, whatever the paragraph says
         # of the Day), else every name the paragraph has.
         speaking = (in_text & speaker) or in_text
+        elsewhere = other_ordinal(question, evidence)
         if missing or no_region:
             wanted = [_as_asked(question, missing)] if missing else []
             if no_region and region is not None:
@@ -436,6 +484,10 @@ def decide(
                 (how := in_passing(h.unit.text, n)) is not None for n in speaking):
             # "What did Norway say …" is not answered by a list of speakers.
             reason = f"{_as_asked(question, sorted(speaking))} only named {how}"
+        elif elsewhere is not None:
+            # "How many meetings did the forty-fourth session hold?" is not answered
+            # by the forty-third session's report.
+            reason = f"the paragraphs are about another {elsewhere}"
         elif kind is not None and not has_type(kind, h.unit.text, question):
             reason = f"no paragraph gives the {kind} asked for"
         elif future and not _FUTURE.search(h.unit.text):

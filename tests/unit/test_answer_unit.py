@@ -322,7 +322,7 @@ def test_money_and_percentage_questions_need_an_amount_or_a_percentage() -> None
 
 
 def test_future_and_person_questions_need_the_future_and_a_person() -> None:
-    past = hit(unit("23", "The ninth meeting of the Working Group was held in Vienna in 2019."))
+    past = hit(unit("23", "The last meeting of the Working Group was held in Vienna in 2019."))
     plan = hit(unit("40", "The tenth meeting of the Working Group will be held in Vienna in 2021."))
     q = "When will the tenth meeting of the Working Group be held?"
     said = refusal.decide(q, [past], flat_idf, 0.1)
@@ -505,3 +505,19 @@ def test_the_answer_comes_from_the_reports_that_answer() -> None:
     norway = "What did Norway say about consular officials?"
     assert refusal.answering_reports(norway, [consular, canada], flat_idf, 0.1) == [consular,
                                                                                    canada]
+
+
+def test_a_question_about_another_session_is_not_answered_by_this_one() -> None:
+    assert refusal.ordinals("At its 1st to 3rd meetings and its fifth meeting") == {
+        "meeting": {1, 2, 3, 5}}
+    assert refusal.ordinals("the forty-third session and the second-cycle review") == {
+        "session": {43}, "cycle": {2}}
+    held = hit(unit("13", "The Human Rights Council held 47 meetings during its forty-third "
+                          "session."))
+    q = "How many meetings did the Council hold during its forty-fourth session?"
+    other = refusal.decide(q, [held], flat_idf, 0.1)
+    assert other.refuse and other.reason == "the paragraphs are about another session 43, not 44"
+    assert not refusal.decide(q.replace("forty-fourth", "43rd"), [held], flat_idf, 0.1).refuse
+    # A paragraph that names no numbered session may still answer.
+    plain = hit(unit("14", "The Human Rights Council held 47 meetings."))
+    assert not refusal.decide(q, [plain], flat_idf, 0.1).refuse
