@@ -212,6 +212,7 @@ class Answerer:
                 notes.append(f"not answered: {decision.reason}")
             return self._refusal(question, hits, symbols, notes)
         hits = refusal.answering_reports(standalone, hits, idf, cfg.min_coverage, titles)
+        hits = refusal.about_countries(standalone, hits, titles)
         draft: list[cite.Sentence] = []
         region = regions.in_question(standalone)
         if region is not None and refusal.asks_for_names(standalone):

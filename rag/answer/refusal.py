@@ -74,7 +74,10 @@ _YEAR_OR_DATE = re.compile(
 )
 _WORD_NUMBER = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|thousand|million|billion|half|dozen|several|per cent|percent)\b", re.I
+    r"fifty|hundred|thousand|million|billion|half|dozen|several|per cent|percent|"
+    # "How often …?" is answered by a frequency: "the biennial Global Report".
+    r"once|twice|annual|annually|biennial|biennially|triennial|quadrennial|yearly|monthly|"
+    r"weekly|daily|quarterly)\b", re.I
 )
 
 
@@ -143,9 +146,17 @@ _FUTURE = re.compile(r"\b(will|shall|would|should|next|upcoming|forthcoming|futu
                      r"to be (held|convened)|plans? to|planned|intends?|due to|expected to|"
                      r"decided to (hold|convene))\b",
                      re.I)
-#: "Who chaired / presided / headed …": the answer is a person.
+#: "Who chaired / presided / headed …", "What is the name of the first Roma woman
+#: in the police?": the answer is a person.
 _PERSON_Q = re.compile(r"^\s*who\b.*\b(chair\w*|presid\w*|rapporteur|head(s|ed)?|led|leads?|"
-                       r"minister|panellist|represent\w*|director|ambassador)\b", re.I)
+                       r"minister|panellist|represent\w*|director|ambassador)\b|"
+                       r"^\s*what (is|was|were|are) the names? of (the |a |an )?(\w+ ){0,3}"
+                       r"(woman|women|man|men|person|people|officer|official|minister|ambassador|"
+                       r"chair\w*|president|rapporteur|judge|expert|speaker|panellist|head|"
+                       r"director|envoy|victim|girl|boy|child)\b", re.I)
+#: "Which country put forward recommendation 122.21?": the answer names a country.
+_COUNTRY_Q = re.compile(r"^\s*(which|what) (countr(y|ies)|states?|member states?|delegations?|"
+                        r"nations?|governments?)\b", re.I)
 _HONORIFIC = re.compile(r"\b(Mr|Ms|Mrs|Dr|H\.E|Sir|Dame|Professor)\.?\s+[A-Z]")
 #: A run of capitalised words ("Fernand de Varennes", "Nazhat Shameem Khan").
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:(?:de|da|van|von|del|la|le|bin|al)\s+)?"
@@ -449,6 +460,9 @@ def decide(
     speaker = speaker_names(question)
     future = _FUTURE_Q.search(question) is not None
     person = _PERSON_Q.search(question) is not None
+    # The countries a "Which country …?" question names are not its answer.
+    country_q = _COUNTRY_Q.search(question) is not None and region is None
+    asked_countries = regions.countries_named(question, lists=False) if country_q else set()
     best = Decision(True, "", 0.0)
     #: The parties of each group that some answering paragraph names.
     found: list[set[frozenset[str]]] = [set() for _ in groups]
@@ -494,6 +508,8 @@ def decide(
             reason = "no paragraph speaks of the future"
         elif person and not names_a_person(h.unit.text, question):
             reason = "no paragraph names a person"
+        elif country_q and not regions.countries_named(h.unit.text) - asked_countries:
+            reason = "no paragraph names a country"
         elif counted and not counts_asked(question, h.unit.text):
             # "How many victims did Brazil identify?" wants "<number> victims", not a
             # paragraph on Brazil's victims that has some other number in it.
@@ -537,3 +553,20 @@ def answering_reports(
     answering = {h.unit.doc for h in hits
                  if not decide(question, [h], idf, min_coverage, titles).refuse}
     return [h for h in hits if h.unit.doc in answering] if answering else list(hits)
+
+
+def about_countries(question: str, hits: Sequence[Hit],
+                    titles: Mapping[str, str] | None = None) -> list[Hit]:
+    """The hits whose paragraph (with its heading and report title) names every
+    country the question names, when some do; else all of them.
+
+    "How many of its third-cycle recommendations did Slovenia accept?" must not
+    be answered with "Italy had accepted 292 out of 306 recommendations".
+    """
+    asked = regions.countries_named(question, lists=False)
+    if not asked:
+        return list(hits)
+    titles = titles or {}
+    about = [h for h in hits if asked <= regions.countries_named(
+        f"{titles.get(h.unit.doc, '')}. {h.unit.section}. {h.unit.text}")]
+    return about or list(hits)

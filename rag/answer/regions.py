@@ -117,23 +117,36 @@ _BRACKETED = re.compile(r"\(([^()]{2,60})\)")
 _CAPITAL_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w’'-]*)*")
 
 
-def items_in(text: str, region: Region, *, lists: bool = True) -> list[str]:
-    """What in ``text`` names a country of ``region``, as written, in order.
+def _named(text: str, lists: bool) -> list[tuple[str, Country]]:
+    """(piece as written, country) for each piece of ``text`` that names a country.
 
     With ``lists``, the items of a list ("Algeria, Argentina, Australia, …");
     always, a country in brackets ("opened by H.E. Nazhat Shameem Khan (Fiji),")
     and a run of capitalised words in prose ("The Bahamas congratulated …").
     """
-    found: list[str] = []
+    out: list[tuple[str, Country]] = []
     pieces = _ITEM_SPLIT.split(text) if lists else []
     pieces += _BRACKETED.findall(text) + _CAPITAL_RUN.findall(text)
     for item in pieces:
         item = re.sub(r"^(?:and|the|-|\([a-z]\))\s+", "", item.strip()).rstrip(".;")
         if not item or len(item.split()) > _MAX_ITEM_WORDS:
             continue
-        for country in countries():
-            if country.pattern.search(item):
-                if region.contains(country) and not any(item in f for f in found):
-                    found.append(item)
-                break  # the first country that matches is the one the item names
+        # The first country that matches is the one the item names.
+        country = next((c for c in countries() if c.pattern.search(item)), None)
+        if country is not None:
+            out.append((item, country))
+    return out
+
+
+def items_in(text: str, region: Region, *, lists: bool = True) -> list[str]:
+    """What in ``text`` names a country of ``region``, as written, in order."""
+    found: list[str] = []
+    for item, country in _named(text, lists):
+        if region.contains(country) and not any(item in f for f in found):
+            found.append(item)
     return found
+
+
+def countries_named(text: str, *, lists: bool = True) -> set[str]:
+    """The countries ``text`` names (their short names)."""
+    return {country.name for _, country in _named(text, lists)}

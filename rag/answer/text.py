@@ -393,6 +393,8 @@ def names(text: str, starters: bool = False) -> set[str]:
     out: set[str] = set()
     for m in _CAPITALISED.finditer(text):
         word = re.sub(r"[’']s$", "", m.group())
+        # "UNODC-backed", "EU-funded": the name is the part before the hyphen.
+        word = re.sub(r"-[a-z][\w-]*$", "", word)
         if word in _COMMON_CAPS or len(word) < 2:
             continue
         before = text[: m.start()]

@@ -521,3 +521,38 @@ def test_a_question_about_another_session_is_not_answered_by_this_one() -> None:
     # A paragraph that names no numbered session may still answer.
     plain = hit(unit("14", "The Human Rights Council held 47 meetings."))
     assert not refusal.decide(q, [plain], flat_idf, 0.1).refuse
+
+
+def test_heldout3_forms_hyphenated_names_frequencies_countries_and_names_of_people() -> None:
+    # "UNODC-backed" names UNODC.
+    assert "unodc" in names("Which UNODC-backed operation mapped trafficking routes?")
+    # "How often …?" is answered by a frequency.
+    report = hit(unit("25", "We acknowledge the biennial Global Report on Trafficking in Persons "
+                            "prepared by UNODC."))
+    assert not refusal.decide("How often does UNODC publish its global report?", [report],
+                              flat_idf, 0.1).refuse
+    # "Which country …?" needs a country other than those the question names.
+    rec = hit(unit("122.21", "The recommendation is incomprehensible to Slovenia."))
+    q = "Which country put forward recommendation 122.21 to Slovenia?"
+    said = refusal.decide(q, [rec], flat_idf, 0.1)
+    assert said.refuse and said.reason == "no paragraph names a country"
+    made = hit(unit("122.21", "Adopt a comprehensive strategy for Slovenia (Czechia);"))
+    assert not refusal.decide(q, [made], flat_idf, 0.1).refuse
+    # "What is the name of the first Roma woman …?" needs a person named.
+    police = hit(unit("54", "The first female Roma police officer had entered the police force."))
+    named = hit(unit("55", "Ms. Ana Novak became the first female Roma police officer."))
+    q = "What is the name of the first Roma woman to join the police?"
+    assert refusal.decide(q, [police], flat_idf, 0.1).refuse
+    assert not refusal.decide(q, [police, named], flat_idf, 0.1).refuse
+
+
+def test_an_answer_keeps_to_paragraphs_about_the_countries_asked() -> None:
+    italy = hit(unit("376", "Italy had accepted 292 out of 306 recommendations."))
+    slovenia = hit(unit("791", "Slovenia had supported a total of 182 recommendations."))
+    q = "How many recommendations did Slovenia accept?"
+    assert refusal.about_countries(q, [italy, slovenia]) == [slovenia]
+    # None about them, or no country asked: all stay.
+    assert refusal.about_countries("How many recommendations did Peru accept?",
+                                   [italy, slovenia]) == [italy, slovenia]
+    assert refusal.about_countries("How many recommendations were accepted?",
+                                   [italy, slovenia]) == [italy, slovenia]
