@@ -283,6 +283,20 @@ _COMMON_CAPS = frozenset(
         "Agenda",
         "United",
         "Nations",
+        # Religions are capitalised adjectives, not parties: a report on "the
+        # Islamic community" answers a question on "Slovenia's Muslim community".
+        "Muslim",
+        "Muslims",
+        "Islamic",
+        "Christian",
+        "Christians",
+        "Catholic",
+        "Orthodox",
+        "Protestant",
+        "Jewish",
+        "Jews",
+        "Buddhist",
+        "Hindu",
     ]
 )
 

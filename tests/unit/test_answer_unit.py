@@ -556,3 +556,11 @@ def test_an_answer_keeps_to_paragraphs_about_the_countries_asked() -> None:
                                    [italy, slovenia]) == [italy, slovenia]
     assert refusal.about_countries("How many recommendations were accepted?",
                                    [italy, slovenia]) == [italy, slovenia]
+
+
+def test_a_religion_is_not_a_name_to_find() -> None:
+    plot = hit(unit("46", "Slovenia indicated that the Islamic community had filed its first "
+                          "application for a construction plot in 1969."))
+    q = "When did Slovenia's Muslim community first ask for a building plot?"
+    assert "muslim" not in names(q)
+    assert not refusal.decide(q, [plot], flat_idf, 0.1).refuse
