@@ -567,6 +567,6 @@ def about_countries(question: str, hits: Sequence[Hit],
     if not asked:
         return list(hits)
     titles = titles or {}
-    about = [h for h in hits if asked <= regions.countries_named(
-        f"{titles.get(h.unit.doc, '')}. {h.unit.section}. {h.unit.text}")]
+    about = [h for h in hits if regions.names_all(
+        f"{titles.get(h.unit.doc, '')}. {h.unit.section}. {h.unit.text}", asked)]
     return about or list(hits)

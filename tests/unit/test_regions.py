@@ -92,3 +92,18 @@ def test_a_region_is_named_by_its_countries_when_deciding_to_refuse() -> None:
     # The region's own name counts too ("the Group of African States").
     group = hit("7", "Ms. Sewpaul spoke on behalf of the Group of African States.")
     assert not refusal.decide("Who spoke for African states?", [group], flat_idf, 0.1).refuse
+
+
+def test_the_country_table_loads_without_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from rag.answer import regions; regions.countries(); "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # importing country_converter would import pandas
+
+
+def test_names_all_checks_only_the_countries_asked() -> None:
+    assert regions.names_all(ATTENDANCE, {"Fiji", "Kenya"})
+    assert not regions.names_all(ATTENDANCE, {"Fiji", "Peru"})
