@@ -141,9 +141,11 @@ def counts_asked(question: str, sentence: str) -> bool:
 
 
 #: A question about the future, and the words a paragraph uses to speak of it.
-_FUTURE_Q = re.compile(r"\b(will|shall|next|upcoming|forthcoming|future)\b", re.I)
+_FUTURE_Q = re.compile(r"\b(will|shall|next|upcoming|forthcoming|future|going to|"
+                       r"scheduled to|planned for)\b", re.I)
 _FUTURE = re.compile(r"\b(will|shall|would|should|next|upcoming|forthcoming|future|"
                      r"to be (held|convened)|plans? to|planned|intends?|due to|expected to|"
+                     r"going to|scheduled|consider(s|ing)|aims? to|"
                      r"decided to (hold|convene))\b",
                      re.I)
 #: "Who chaired / presided / headed …", "What is the name of the first Roma woman

@@ -564,3 +564,12 @@ def test_a_religion_is_not_a_name_to_find() -> None:
     q = "When did Slovenia's Muslim community first ask for a building plot?"
     assert "muslim" not in names(q)
     assert not refusal.decide(q, [plot], flat_idf, 0.1).refuse
+
+
+def test_going_to_asks_about_the_future_and_considering_speaks_of_it() -> None:
+    past = hit(unit("23", "The meeting of the Working Group was held in Vienna in 2019."))
+    q = "Where is the working group's tenth meeting going to take place?"
+    assert refusal.decide(q, [past], flat_idf, 0.1).refuse
+    plan = hit(unit("11", "South Africa was considering joining the Blue Heart Campaign."))
+    assert not refusal.decide("Is South Africa going to join the Blue Heart Campaign?", [plan],
+                              flat_idf, 0.1).refuse
