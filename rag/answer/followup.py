@@ -7,6 +7,8 @@ prompt and falls back to these rules when the model fails.
   → "what did Brazil say about DNA databases?" (the topic carries over);
 - "what about Brazil?" → "What did Brazil say about DNA databases?" (the name is swapped);
 - "what about facial recognition?" → "What did China say about facial recognition?";
+- "and which Asian ones?" after "Which African states attended?" → "Which Asian
+  states attended?" (the region is swapped);
 - "what did they recommend?" → the question with the previous one as context.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.answer import regions
 from rag.answer.text import names, terms
 
 _LEAD = re.compile(r"^\s*(?:and|also|but|so|then|ok(?:ay)?|and also)\b[\s,]*", re.I)
@@ -64,12 +67,19 @@ def condense_rules(question: str, history: Sequence[str]) -> str:
             x = x[4:]
         span = _name_span(prev)
         topic = _TOPIC.search(prev)
+        region, before = regions.in_question(x), regions.in_question(prev)
+        if region and before and region.name != before.name:
+            return prev.replace(before.said, region.said, 1)  # "what about Oceania?"
         if x[:1].isupper() and span:
             return prev.replace(span, x, 1)  # "what about Brazil?": another speaker
         if topic:
             return prev[: topic.start("topic")] + x + "?"  # "what about X?": another topic
         return f"{prev.rstrip('?.! ')}: {x}?"
     rest = rest[:1].upper() + rest[1:]
+    # "and which Asian ones?" after "Which African states attended?": the region changes.
+    region, before = regions.in_question(rest), regions.in_question(prev)
+    if region and before and region.name != before.name:
+        return prev.replace(before.said, region.said, 1)
     topic = _TOPIC.search(prev)
     if topic and not _TOPIC.search(rest) and names(rest):
         return f"{rest.rstrip('?.! ')} about {topic.group('topic')}?"

@@ -59,6 +59,7 @@ class Region(NamedTuple):
     name: str  # as answers name it: "Oceania", "Africa", "the Pacific islands"
     words: frozenset[str]  # the question's words for it, lower case ("african")
     contains: Callable[[Country], bool]
+    said: str = ""  # as the question writes it: "African"
 
 
 _PACIFIC_ISLANDS = frozenset({"Melanesia", "Micronesia", "Polynesia"})
@@ -97,13 +98,18 @@ _UN_GROUP_BEFORE = re.compile(r"(?:\bGroup of (?:the )?|\bWestern\s+)$", re.I)
 
 def in_question(question: str) -> Region | None:
     """The region a question names, if any ("Which Pacific island nations …" → Pacific island)."""
+    found: list[tuple[int, Region]] = []
     for pattern, name, test in _REGIONS:
         for m in pattern.finditer(question):
             if _UN_GROUP_AFTER.match(question, m.end()) or _UN_GROUP_BEFORE.search(
                     question, 0, m.start()):
                 continue
-            return Region(name, frozenset(re.findall(r"\w+", m.group().lower())), test)
-    return None
+            words = frozenset(re.findall(r"\w+", m.group().lower()))
+            found.append((m.start(), Region(name, words, test, m.group())))
+            break
+    # The first the question names: "Which Asian ones? (Previous question: Which
+    # African …)" asks about Asia.
+    return min(found, key=lambda f: f[0])[1] if found else None
 
 
 def country_names(region: Region) -> list[str]:

@@ -573,3 +573,11 @@ def test_going_to_asks_about_the_future_and_considering_speaks_of_it() -> None:
     plan = hit(unit("11", "South Africa was considering joining the Blue Heart Campaign."))
     assert not refusal.decide("Is South Africa going to join the Blue Heart Campaign?", [plan],
                               flat_idf, 0.1).refuse
+
+
+def test_a_follow_up_can_change_the_region() -> None:
+    prev = ["Which African states attended as parties?"]
+    assert followup.condense_rules("and which Asian ones?", prev) == \
+        "Which Asian states attended as parties?"
+    assert followup.condense_rules("what about Oceania?", prev) == \
+        "Which Oceania states attended as parties?"
