@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from rag.answer import cite, extractive, followup, refusal, regions
+from rag.answer import cite, extractive, followup, refusal
 from rag.answer.refusal import CANNOT_ANSWER
 from rag.answer.text import terms as text_terms
 from rag.errors import InputError
@@ -150,7 +150,7 @@ class Answerer:
         standalone = self.condense(text, history, chosen, notes)
 
         k = self.settings.answer.k
-        if regions.in_question(standalone) and refusal.asks_for_names(standalone):
+        if extractive.region_asked(standalone) is not None:
             # "Which African states spoke?": the answer is gathered from many
             # paragraphs (one statement each), so it reads twice as many.
             k *= 2
@@ -214,8 +214,8 @@ class Answerer:
         hits = refusal.answering_reports(standalone, hits, idf, cfg.min_coverage, titles)
         hits = refusal.about_countries(standalone, hits, titles)
         draft: list[cite.Sentence] = []
-        region = regions.in_question(standalone)
-        if region is not None and refusal.asks_for_names(standalone):
+        region = extractive.region_asked(standalone)
+        if region is not None:
             # "Which countries from Oceania attended?": the lists, cut to the region.
             draft = extractive.region_list(hits, region, max_sentences=8)
             if draft:

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 from rag.answer import regions
 from rag.answer.cite import Sentence
-from rag.answer.refusal import counts_asked, expected_type, has_type, is_enumeration
+from rag.answer.refusal import (
+    asks_for_names,
+    counts_asked,
+    expected_type,
+    has_type,
+    is_enumeration,
+    ordinals,
+)
 from rag.answer.text import evidence_terms, names, sentences, terms
 from rag.types import Hit
 
@@ -84,11 +91,9 @@ def gives_role(question: str, sentence: str) -> bool:
 #: "Which session number was this?", "Which cycle of the review was it?": an ordinal.
 _ORDINAL_Q = re.compile(r"\b(session|meeting|cycle|review|round) number\b|"
                         r"^\s*which (session|meeting|cycle|round)\b(?! of)", re.I)
-#: "The ninth meeting", "its forty-third session", "the third cycle" ("its first
-#: eight meetings" is a count, not the meeting's number).
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-                      r"eleventh|twelfth|\w+teenth|\w+tieth|\w+-(first|second|third|\w+th)|"
-                      r"\d+(st|nd|rd|th))\s+(session|meeting|cycle|review|round)\b", re.I)
+#: The numbered things "Which … number?" asks for: "The ninth meeting", "its
+#: forty-third session" ("its first eight meetings" is a count, not a number).
+_ORDINAL_NOUNS = ("session", "meeting", "cycle", "review", "round")
 
 
 def _typed(kind: str | None, question: str, sentence: str) -> int:
@@ -98,7 +103,7 @@ def _typed(kind: str | None, question: str, sentence: str) -> int:
     if kind == "role":
         return int(gives_role(question, sentence))
     if kind == "ordinal":
-        return int(_ORDINAL.search(sentence) is not None)
+        return int(bool(ordinals(sentence, _ORDINAL_NOUNS)))
     return int(has_type(kind, sentence, question)) + int(
         kind == "number" and counts_asked(question, sentence))
 
@@ -212,6 +217,12 @@ def compose(
 #: A list of names longer than this is cut to the region's countries even without a
 #: lead-in ("…: A, B, C"); a shorter one without a lead-in is quoted whole.
 _LONG_LIST_WORDS = 40
+
+
+def region_asked(question: str) -> regions.Region | None:
+    """The region of a who/which question about a region's countries, if it is one."""
+    region = regions.in_question(question)
+    return region if region is not None and asks_for_names(question) else None
 
 
 def region_list(hits: Sequence[Hit], region: regions.Region, *,

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answer import regions
 from rag.answer.text import evidence_terms, mentions, names, numbers, sentences, terms
@@ -212,8 +213,13 @@ _ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(_UNITS)} | {
 _ORD = r"(?:\d{1,2}(?:st|nd|rd|th)|[a-z]+(?:-[a-z]+)?)"
 #: "its forty-third session", "the 44th session", "the fifth-cycle review", "its 1st
 #: and 2nd meetings".
-_ORDINAL_OF = re.compile(rf"\b({_ORD}(?:(?:\s*,\s*|\s+and\s+|\s+to\s+){_ORD})*)[- ]"
-                         r"(session|meeting|cycle)s?\b", re.I)
+_NUMBERED = ("session", "meeting", "cycle")
+
+
+@lru_cache(maxsize=4)
+def _ordinal_of(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"\b({_ORD}(?:(?:\s*,\s*|\s+and\s+|\s+to\s+){_ORD})*)[- ]"
+                      rf"({'|'.join(nouns)})s?\b", re.I)
 
 
 def _ordinal(word: str) -> int | None:
@@ -221,10 +227,11 @@ def _ordinal(word: str) -> int | None:
     return int(word[:-2]) if word[:1].isdigit() else _ORDINAL_WORDS.get(word)
 
 
-def ordinals(text: str) -> dict[str, set[int]]:
-    """The numbered sessions, meetings and cycles a text names: {"session": {43}, …}."""
+def ordinals(text: str, nouns: tuple[str, ...] = _NUMBERED) -> dict[str, set[int]]:
+    """The numbered sessions, meetings and cycles (or other ``nouns``) a text names:
+    {"session": {43}, …}."""
     out: dict[str, set[int]] = {}
-    for m in _ORDINAL_OF.finditer(text):
+    for m in _ordinal_of(nouns).finditer(text):
         found = {n for w in re.split(r"\s*,\s*|\s+and\s+|\s+to\s+", m.group(1))
                  if (n := _ordinal(w)) is not None}
         if found and re.search(r"\s+to\s+", m.group(1)):  # "its 1st to 8th meetings"

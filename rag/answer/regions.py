@@ -138,14 +138,17 @@ def _named(text: str, lists: bool) -> tuple[tuple[str, Country], ...]:
     always, a country in brackets ("opened by H.E. Nazhat Shameem Khan (Fiji),")
     and a run of capitalised words in prose ("The Bahamas congratulated …").
     """
-    out: list[tuple[str, Country]] = []
+    return tuple((item, country) for item in _pieces(text, lists)
+                 if (country := _country_of(item)) is not None)
+
+
+def _pieces(text: str, lists: bool) -> list[str]:
+    """The short pieces of ``text`` that may name a country (see :func:`_named`), once each."""
     pieces = _ITEM_SPLIT.split(text) if lists else []
     pieces += _BRACKETED.findall(text) + _CAPITAL_RUN.findall(text)
     cleaned = (re.sub(r"^(?:and|the|-|\([a-z]\))\s+", "", p.strip()).rstrip(".;") for p in pieces)
-    for item in dict.fromkeys(cleaned):
-        if item and len(item.split()) <= _MAX_ITEM_WORDS and (country := _country_of(item)):
-            out.append((item, country))
-    return tuple(out)
+    return [item for item in dict.fromkeys(cleaned)
+            if item and len(item.split()) <= _MAX_ITEM_WORDS]
 
 
 @lru_cache(maxsize=8192)  # the same names recur in every list
@@ -177,7 +180,5 @@ def names_all(text: str, wanted: set[str]) -> bool:
     patterns = [c.pattern for c in countries() if c.name in wanted]
     if len(patterns) < len(wanted):
         return False
-    pieces = _ITEM_SPLIT.split(text) + _BRACKETED.findall(text) + _CAPITAL_RUN.findall(text)
-    short = [p for p in dict.fromkeys(x.strip() for x in pieces)
-             if p and len(p.split()) <= _MAX_ITEM_WORDS]
-    return all(any(pattern.search(p) for p in short) for pattern in patterns)
+    pieces = _pieces(text, lists=True)
+    return all(any(pattern.search(p) for p in pieces) for pattern in patterns)
