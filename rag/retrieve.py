@@ -155,13 +155,15 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
 
     region = regions.in_question(query.text)
     countries = " ".join(regions.country_names(region)) if region is not None else ""
-    lexical_hits = lexical.search(query.text, n, query.doc, also=countries)
+    lexical_hits = lexical.search(query.text, n, query.doc, also=countries,
+                                  scope_weight=config.scope_weight)
     lexical_rank = _lexical_ranks(lexical_hits, same, n)
     if not query.doc and len(lexical_rank) < n and len(lexical_hits) == n and any(
             k in copies for k, _ in lexical_hits):
         deeper = min(_MAX_LEXICAL, int(n * 1.2 * n / max(1, len(lexical_rank))))
-        lexical_rank = _lexical_ranks(lexical.search(query.text, deeper, also=countries), same,
-                                      n)
+        lexical_rank = _lexical_ranks(lexical.search(query.text, deeper, also=countries,
+                                                     scope_weight=config.scope_weight),
+                                      same, n)
 
     scores: dict[Key, float] = {}
     for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight)):

@@ -84,6 +84,14 @@ class RetrievalSettings(BaseModel):
         description="Whole-index searches: fusion-score bonus (relative) for units of the "
         "reports whose date has a year the question names ('at the 2014 review').",
     )
+    scope_weight: float = Field(
+        1.0,
+        ge=0,
+        description="BM25 weight (relative to a word of the paragraph) of a question word that "
+        "names the paragraph's report: its title block's words and acronyms ('the 2019 "
+        "trafficking working group', 'Slovenia's UPR'), which every unit of that report "
+        "matches alike.",
+    )
     headings: bool = Field(
         False, description="Return heading and title units in searches (they stay in the index)."
     )

@@ -194,6 +194,8 @@ class Answer:
     timings_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
     standalone: str | None = None  # the question as retrieval saw it, when a follow-up
+    #: The calibrated decision's confidence that the retrieved paragraphs answer (0..1).
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,4 +210,5 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notes": list(self.notes),
+            "confidence": self.confidence,
         }

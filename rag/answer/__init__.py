@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from rag.answer import cite, extractive, followup, refusal
+from rag.answer import cite, decide, extractive, followup, refusal
 from rag.answer.refusal import CANNOT_ANSWER
 from rag.answer.text import terms as text_terms
 from rag.errors import InputError
@@ -28,7 +28,11 @@ if TYPE_CHECKING:
     from rag.answer.llm import Breaker, ChatModel
     from rag.answer.prompts import Prompts
 
-__all__ = ["CANNOT_ANSWER", "Answerer", "clean_question"]
+__all__ = ["CANNOT_ANSWER", "UNSURE_NOTE", "Answerer", "clean_question"]
+
+#: The note on an answer whose evidence is weak (the calibrated decision's middle band).
+UNSURE_NOTE = ("the paragraphs found may not answer the question fully: read the cited "
+               "paragraphs")
 
 MODES: tuple[AnswerMode, ...] = ("extractive", "llm")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -162,16 +166,18 @@ class Answerer:
         symbols = {d: info.symbol for d, info in snap.docs.items()}
         titles = {d: info.title or "" for d, info in snap.docs.items()}
 
+        # One calibrated decision for both modes (rag/answer/decide.py).
+        assessment = decide.assess(standalone, hits, snap.lexical.idf, titles)
         answer = None
         if chosen == "llm" and hits:
-            # The model reads the reports that answer, as the extractive answer does.
-            context = refusal.answering_reports(standalone, hits, snap.lexical.idf,
-                                                self.settings.answer.min_coverage, titles)
-            answer = self._llm_answer(question, standalone, context, symbols,
+            # The model reads the best paragraphs as retrieved, unfiltered: a capable
+            # model tells for itself whether they answer.
+            answer = self._llm_answer(question, standalone, hits, symbols,
                                       snap.lexical.idf, notes, on_token)
         if answer is None:
-            answer = self._extractive_answer(question, standalone, hits, symbols, titles,
-                                             snap.lexical.idf, notes)
+            answer = self._extractive_answer(question, standalone, hits, symbols,
+                                             assessment, snap.lexical.idf, notes)
+        answer.confidence = round(assessment.confidence, 3)
         done = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved_at - started) * 1000,
@@ -202,17 +208,17 @@ class Answerer:
     # -- the two modes -----------------------------------------------------------
     def _extractive_answer(
         self, question: str, standalone: str, hits: list[Hit], symbols: dict[str, str | None],
-        titles: dict[str, str], idf: Callable[[str], float], notes: list[str],
+        assessment: decide.Assessment, idf: Callable[[str], float], notes: list[str],
     ) -> Answer:
         cfg = self.settings.answer
-        decision = refusal.decide(standalone, hits, idf, cfg.min_coverage, titles)
-        if decision.refuse:
+        if assessment.refuse:
             # Say why, so a delegate can rephrase and an organiser can audit refusals.
-            if decision.reason:
-                notes.append(f"not answered: {decision.reason}")
+            if assessment.reason:
+                notes.append(f"not answered: {assessment.reason}")
             return self._refusal(question, hits, symbols, notes)
-        hits = refusal.answering_reports(standalone, hits, idf, cfg.min_coverage, titles)
-        hits = refusal.about_countries(standalone, hits, titles)
+        if assessment.outcome == "unsure":
+            notes.append(UNSURE_NOTE)
+        hits = decide.answering(hits, assessment)
         draft: list[cite.Sentence] = []
         region = extractive.region_asked(standalone)
         if region is not None:

@@ -579,3 +579,17 @@ def about_countries(question: str, hits: Sequence[Hit],
     about = [h for h in hits if regions.names_all(
         f"{titles.get(h.unit.doc, '')}. {h.unit.section}. {h.unit.text}", asked)]
     return about or list(hits)
+
+
+def asks_future(question: str) -> bool:
+    """"When will …", "the next session": the question is about the future."""
+    return _FUTURE_Q.search(question) is not None
+
+
+def speaks_of_future(text: str) -> bool:
+    return _FUTURE.search(text) is not None
+
+
+def asks_person(question: str) -> bool:
+    """"Who chaired …?", "What is the name of the …?": the answer is a person."""
+    return _PERSON_Q.search(question) is not None

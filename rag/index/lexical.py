@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import shutil
 import threading
 import time
@@ -35,8 +36,10 @@ from rag.index.content import content_key
 from rag.types import Unit
 
 #: Bump when the schema, the analyzer or ``lexical_text`` changes: the index is rebuilt.
-LEXICAL_VERSION = "4"
+LEXICAL_VERSION = "5"
 _ANALYZER = "reportbot_en"
+#: Fields written as stems already (:func:`lexical_text`, :func:`scope_text`): split on spaces.
+_STEMS = "reportbot_stems"
 # bm25s's tokenizer, which the calibrated thresholds were measured with: words of
 # two or more characters, Lucene's English stopwords, Snowball (Porter2) stems.
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -77,11 +80,52 @@ def registry_key(versions: dict[str, str]) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def lexical_text(unit: Unit) -> str:
-    """What BM25 sees: the paragraph, its label words and its heading (:attr:`Unit.heading`)."""
+def analyze(text: str) -> list[str]:
+    """The BM25 terms of a text: lower case, stopwords out, Porter2 stems."""
+    return list(_analyzer().analyze(text))
+
+
+def report_scope(units: Iterable[Unit]) -> frozenset[str]:
+    """The terms that say which report a unit is in: those of its title block
+    (body, session, symbol, date, title; for a report without one, its first
+    heading), and the acronyms of the title's names ("Universal Periodic Review"
+    → "upr").
+
+    "… at the 2019 trafficking working group" is said of every paragraph of that
+    report; only the few that *write* those words would match them as text.
+    """
+    units = list(units)
+    head = next((u for u in units if u.kind == "title"), None)
+    if head is None:
+        head = next((u for u in units if u.kind == "heading"), None)
+    if head is None:
+        return frozenset()
+    words = set(analyze(head.text))
+    for name in _NAME_RUN.findall(head.text):
+        initials = [w[0] for w in re.findall(r"[\w’'-]+", name) if w.lower() not in _LINKS]
+        if len(initials) >= 3:
+            words.add("".join(initials).lower())
+    return frozenset(words)
+
+
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:(?:of|the|on|for|and|in|against|to)\s+)*"
+                       r"[A-Z][\w’'-]+)+")
+_LINKS = frozenset({"of", "the", "on", "for", "and", "in", "against", "to"})
+
+
+def lexical_text(unit: Unit, scope: frozenset[str] = frozenset()) -> str:
+    """What BM25 reads as the unit's text: the stems of the paragraph, its label
+    words and its heading (:attr:`Unit.heading`), less its report's scope terms,
+    which every unit of the report carries in the ``scope`` field instead. So the
+    words that name the report match all its units alike, and the rest of the
+    question decides the rank within it."""
     heading = unit.heading
     label = unit.label if unit.kind == "recommendation" else ""
-    return f"{label} {heading} {unit.text}"
+    return " ".join(t for t in analyze(f"{label} {heading} {unit.text}") if t not in scope)
+
+
+def scope_text(scope: frozenset[str]) -> str:
+    return " ".join(sorted(scope))
 
 
 class LexicalBusy(RagError):
@@ -90,6 +134,13 @@ class LexicalBusy(RagError):
             f"{folder}: another process has held the lexical index for "
             f"{_WRITER_WAIT_S:.0f} s; wait for its ingest to finish and try again"
         )
+
+
+@lru_cache(maxsize=1)
+def _stems_analyzer() -> Any:
+    import tantivy
+
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +160,9 @@ def _schema() -> Any:
     import tantivy
 
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field("text", tokenizer_name=_ANALYZER, index_option="freq")
+    builder.add_text_field("text", tokenizer_name=_STEMS, index_option="freq")
+    # The report's scope terms (:func:`report_scope`), the same for all its units.
+    builder.add_text_field("scope", tokenizer_name=_STEMS, index_option="freq")
     # raw: ids and labels are matched (and deleted) exactly, never tokenized
     builder.add_text_field("doc", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("label", stored=True, tokenizer_name="raw", index_option="basic")
@@ -151,11 +204,13 @@ class LexicalIndex:
         return list(_analyzer().analyze(text))
 
     def search(self, query: str, n: int, doc: str | None = None, *,
-               also: str = "", also_weight: float = 0.3) -> list[tuple[Key, float]]:
+               also: str = "", also_weight: float = 0.3,
+               scope_weight: float = 0.5) -> list[tuple[Key, float]]:
         """((doc, label), score) of the best ``n`` units with a positive score.
 
         ``also``: more words that count, at ``also_weight`` of a query word's
-        score (the countries of a region the question names).
+        score (the countries of a region the question names). A query word that
+        names a unit's report (its ``scope`` field) counts at ``scope_weight``.
         """
         import tantivy
 
@@ -166,6 +221,10 @@ class LexicalIndex:
             return []
         should = [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "text", t))
                   for t in terms]
+        if scope_weight > 0:
+            should += [(tantivy.Occur.Should, tantivy.Query.boost_query(
+                tantivy.Query.term_query(self.schema, "scope", t), scope_weight))
+                for t in dict.fromkeys(terms)]
         extra = [t for t in dict.fromkeys(self.terms(also)) if t not in terms]
         should += [(tantivy.Occur.Should, tantivy.Query.boost_query(
             tantivy.Query.term_query(self.schema, "text", t), also_weight)) for t in extra]
@@ -284,6 +343,7 @@ class LexicalStore:
             index = tantivy.Index(_schema(), path=str(self._tantivy_dir))
             self._write_state({}, [])
         index.register_tokenizer(_ANALYZER, _analyzer())
+        index.register_tokenizer(_STEMS, _stems_analyzer())
         self._index = index
         return index
 
@@ -326,10 +386,12 @@ class LexicalStore:
                 units = fetched.get(d, [])
                 self._save_units(d, v, units)
                 self._units[(d, v)] = units
+                scope = report_scope(units)
+                scoped = scope_text(scope)
                 for u in units:
                     writer.add_document(
-                        tantivy.Document(text=lexical_text(u), doc=u.doc, label=u.label,
-                                         uid=uid(u.doc, u.label)))
+                        tantivy.Document(text=lexical_text(u, scope), scope=scoped, doc=u.doc,
+                                         label=u.label, uid=uid(u.doc, u.label)))
                 written += len(units)
             writer.commit()
             docs = {d: v for d, v in state["docs"].items() if d not in gone}
