@@ -143,6 +143,10 @@ def main() -> None:
     ap.add_argument("--c", type=float, default=1.0, help="Inverse L2 strength.")
     ap.add_argument("--write", action="store_true", help="Write rag/answer/calibration.json.")
     ap.add_argument("--ablate", action="store_true", help="Also try each feature removed.")
+    ap.add_argument("--holdout", type=Path,
+                    help="With --ablate: fit on the other sets, score on this one, each "
+                    "feature removed in turn (which features earn their place on a set "
+                    "they were not found on).")
     ap.add_argument("--dump", type=Path, help="Write each question's out-of-fold confidence.")
     ap.add_argument("--support", action="store_true", help="Run the support-check sweep.")
     args = ap.parse_args()
@@ -153,6 +157,9 @@ def main() -> None:
     qs = load_questions(args.sets)
     if args.support:
         support_sweep(index, settings, qs)
+        return
+    if args.holdout:
+        holdout_ablation(index, settings, qs, load_questions([args.holdout]), args)
         return
     x, y, group, asked = collect(index, settings, qs)
     answerable = np.array([q.answerable for q in asked])
@@ -212,6 +219,27 @@ def support_sweep(index: Index, settings: Settings, qs: Sequence[Question]) -> N
         other = [cite.support(s, o, t).ok for s, _, os_ in pairs for o in os_]
         print(f"  {t:.1f}  {pct(own_ok)}  {pct(sum(other) / len(other))}")
     print(json.dumps({"pairs": len(pairs)}))
+
+
+def holdout_ablation(index: Index, settings: Settings, qs: Sequence[Question],
+                     test: Sequence[Question], args: argparse.Namespace) -> None:
+    """Fit on ``qs`` less ``test``, thresholds out of fold there; score ``test``."""
+    ids = {q.id for q in test}
+    x, y, group, asked = collect(index, settings, [q for q in qs if q.id not in ids])
+    tx, ty, tgroup, tasked = collect(index, settings, test)
+    ans = np.array([q.answerable for q in asked])
+    tans = np.array([q.answerable for q in tasked])
+    print(f"fit on {len(asked)} questions, scored on {len(tasked)} ({args.holdout.name})")
+    names = ("(all features)", *evidence.FEATURES)
+    for i, name in enumerate(names):
+        keep = [j for j in range(x.shape[1]) if j != i - 1]
+        p = out_of_fold(x[:, keep], y, group, c=args.c)
+        conf, right = per_question(p, y, group, len(asked))
+        lo, hi = thresholds(conf, ans, right, args.budget)
+        tp = fit(x[:, keep], y, args.c).predict_proba(tx[:, keep])[:, 1]
+        tconf, tright = per_question(tp, ty, tgroup, len(tasked))
+        print(f"  {'-' if i else ' '}{name:18} AUC {auc(tans, tconf):.3f}  best-is-gold "
+              f"{pct(tright[tans].mean())}  " + report(tconf, tans, lo, hi))
 
 
 def dump(conf: np.ndarray, right: np.ndarray, y: np.ndarray, group: np.ndarray,

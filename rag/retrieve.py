@@ -133,6 +133,55 @@ def reports_of_years(question: str, docs: Mapping[str, DocInfo]) -> frozenset[st
     return dated if len(dated) < len(docs) else frozenset()
 
 
+#: A name as reports spell it out: "Committee on Economic, Social and Cultural Rights".
+_SPELT_OUT = re.compile(r"[A-Z][a-z]+(?:(?:,?\s+(?:(?:of|on|and|the|for|against|in|to)\s+)*)"
+                        r"[A-Z][a-z]+)+")
+_LINK_WORDS = frozenset({"of", "on", "and", "the", "for", "against", "in", "to"})
+_ACRONYM = re.compile(r"\b[A-Z]{3,7}\b")
+#: lexical view key → acronym (lower case) → the name it abbreviates, built on first need.
+_SPELT: dict[str, dict[str, str]] = {}
+
+
+def _spelt_out(snap: Snapshot) -> dict[str, str]:
+    """Every name the reports spell out, by its initials ("cescr" → "Committee on …")."""
+    key = snap.lexical.key
+    found = _SPELT.get(key)
+    if found is None:
+        counts: dict[str, dict[str, int]] = {}
+        for units in snap.lexical.doc_units.values():
+            for u in units:
+                for name in _SPELT_OUT.findall(u.text):
+                    words = re.findall(r"[A-Za-z]+", name)
+                    initials = "".join(w[0] for w in words if w not in _LINK_WORDS).lower()
+                    if len(initials) >= 3:
+                        by = counts.setdefault(initials, {})
+                        by[name] = by.get(name, 0) + 1
+        found = {a: max(names, key=names.__getitem__) for a, names in counts.items()}
+        _SPELT.clear()  # one view at a time: the old one is gone after a change
+        _SPELT[key] = found
+    return found
+
+
+def expansions(question: str, snap: Snapshot) -> list[str]:
+    """Other words for what a question names, from the reports and the country table:
+    an acronym the reports never use ("CESCR") as the name they spell out, and an
+    adjective of nationality ("Slovenian") as its country."""
+    from rag.answer import regions  # lazy: rag.answer imports this module
+
+    out: list[str] = []
+    for word in re.findall(r"\b[A-Z][a-z]{3,}\b", question):
+        if (country := regions.country_of_demonym(word)) is not None:
+            out.append(country)
+    lexical = snap.lexical
+    for acronym in _ACRONYM.findall(question):
+        term = acronym.lower()
+        if lexical.searcher.doc_freq("text", term) or lexical.searcher.doc_freq("scope", term):
+            continue  # the reports use it: BM25 finds it as it is
+        if (name := _spelt_out(snap).get(term)) is not None:
+            out.append(name)
+    return out
+
+
 def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) -> list[Hit]:
     lexical = snap.lexical
     unit_of = lexical.unit_of
@@ -155,6 +204,9 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
 
     region = regions.in_question(query.text)
     countries = " ".join(regions.country_names(region)) if region is not None else ""
+    # "CESCR" of a report that writes "Committee on Economic, Social and Cultural
+    # Rights", "Slovenian" of one that writes "Slovenia": those words count too.
+    countries = " ".join([countries, *expansions(query.text, snap)]).strip()
     lexical_hits = lexical.search(query.text, n, query.doc, also=countries,
                                   scope_weight=config.scope_weight)
     lexical_rank = _lexical_ranks(lexical_hits, same, n)

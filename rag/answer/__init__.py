@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from rag.answer import cite, decide, extractive, followup, refusal
-from rag.answer.refusal import CANNOT_ANSWER
+from rag.answer import cite, decide, extractive, followup, kinds
+from rag.answer.decide import CANNOT_ANSWER
 from rag.answer.text import terms as text_terms
 from rag.errors import InputError
 from rag.index import Index
@@ -274,11 +274,11 @@ class Answerer:
         # the first check, and "HACKED" quotes it faithfully.
         cited = {u.label: f"{u.section} {u.text}" for s in sents if s.verified for u in s.cites}
         said = " ".join(s.text for s in sents)
-        kind = refusal.expected_type(standalone)
-        off_topic = refusal.coverage(standalone, list(cited.values()), idf) < \
+        kind = kinds.expected_type(standalone)
+        off_topic = kinds.coverage(standalone, list(cited.values()), idf) < \
             cfg.answer.min_coverage
-        if text_terms(standalone) and not (refusal.coverage(standalone, [said], idf) > 0 or (
-                kind is not None and refusal.has_type(kind, said, standalone))):
+        if text_terms(standalone) and not (kinds.coverage(standalone, [said], idf) > 0 or (
+                kind is not None and kinds.has_type(kind, said, standalone))):
             off_topic = True
         if off_topic:
             notes.append("the LLM's answer does not address the question; "

@@ -30,22 +30,21 @@ from typing import Literal
 from rag.answer import evidence
 from rag.types import Hit
 
+#: The one phrase used by the prompts, the code and the evaluation for "not in the reports".
+CANNOT_ANSWER = "The indexed reports do not answer this question."
+
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 Outcome = Literal["answer", "unsure", "refuse"]
 
 #: What a refusal says of the feature that pulled the best paragraph down most.
 _WHY = {
-    "coverage": "the nearest paragraphs cover little of the question",
     "text_coverage": "the nearest paragraphs cover little of the question",
-    "names_missing": "no paragraph names {names}",
+    "typed_coverage": "no sentence of the nearest paragraphs says what is asked",
     "type_missing": "no paragraph gives the {kind} asked for",
     "person_missing": "no paragraph names a person",
-    "future_missing": "no paragraph speaks of the future",
     "count_missing": "no paragraph counts what is asked",
-    "other_session": "the paragraphs are about another session, meeting or cycle",
     "only_listed": "the party asked about is only named in a list of speakers",
-    "region_missing": "no paragraph names a country of the region asked about",
 }
 
 
@@ -127,9 +126,8 @@ def _reason(question: str, row: Sequence[float], cal: Calibration,
     name = max(costs, key=costs.__getitem__, default="coverage")
     if costs.get(name, 0.0) <= 0:
         name = "coverage"
-    info = evidence.read_question(question, idf)
-    return _WHY[name].format(names=", ".join(sorted(info.asked)) or "the names asked about",
-                             kind=info.kind or "answer")
+    kind = evidence.read_question(question, idf).kind if name == "type_missing" else None
+    return _WHY[name].format(kind=kind or "answer")
 
 
 def answering(hits: Sequence[Hit], assessment: Assessment, share: float = 0.5) -> list[Hit]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rag.answer import regions
 from rag.answer.cite import Sentence
-from rag.answer.refusal import (
+from rag.answer.kinds import (
     asks_for_names,
     counts_asked,
     expected_type,

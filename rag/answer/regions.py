@@ -182,3 +182,20 @@ def names_all(text: str, wanted: set[str]) -> bool:
         return False
     pieces = _pieces(text, lists=True)
     return all(any(pattern.search(p) for p in pieces) for pattern in patterns)
+
+
+_DEMONYM_END = re.compile(r"(?:ians?|eans?|ans?|ese|ish|is|i)$")
+
+
+@lru_cache(maxsize=4096)
+def country_of_demonym(word: str) -> str | None:
+    """The country an adjective of nationality names, read off the country names:
+    "Slovenian" → Slovenia, "Chinese" → China, "Brazilian" → Brazil. None when
+    the word is a country name itself or no country's name starts with its stem."""
+    low = word.lower()
+    stem = _DEMONYM_END.sub("", low)
+    if len(stem) < 4 or stem == low:
+        return None
+    found = [c.name for c in countries() if c.name.lower().startswith(stem)
+             and " " not in c.name]
+    return found[0] if len(found) == 1 else None

@@ -1,50 +1,23 @@
-"""When the reports do not answer: one phrase, and the rules that decide to use it.
+"""What a question asks for, and whether a text gives it: answer types read off the words.
 
-Word overlap alone cannot tell "What did Brazil say about victims?" (answered)
-from "How many victims did Brazil identify in 2018?" (not answered: Brazil
-spoke, but gave no number). So the decision looks at what an answer would be:
-
-- **names**: every name in the question (countries, people, acronyms) must be
-  named in the paragraphs the answer cites; a region ("Oceania", "African")
-  is named by any of its countries ("Fiji");
-- **answer type**: "how many" needs a number the question does not already
-  contain, and "how many victims" a number right before "victims" (or
-  "persons" for "people"); "What is the population of X?" a head count
-  ("a population of 2.1 million", "2.1 million inhabitants"); "what share"
-  a percentage; "how much funding", "how much did it cost" or "in euros" an
-  amount of money; "when" a date;
-- **tense**: "When will …", "the next session" needs a paragraph that speaks
-  of the future ("will", "next", "to be held", …), not the last meeting's dates;
-- **a person**: "Who chaired / presided / headed / led …" needs a person named
-  in the paragraph ("Ms. Blagg", "Nazhat Shameem Khan (Fiji)", "headed by Miro
-  Cerar,"), not an institution;
-- **more than a list**: a paragraph that names the question's country or
-  person only as one item of a list ("statements were made by Brazil, Canada,
-  Norway, …") or in a roll call ("The observer for Iran also made a
-  statement.") says nothing of what they said: it answers "who/which …",
-  "how many" and yes/no questions, not "What did Norway say about supply
-  chains?"; when the question says whose words it wants ("What did Finland
-  … say"), that speaker is the one that must be named more than in passing;
-- **coverage**: the cited paragraphs must cover enough of the question's weight
-  (BM25 idf of its content words).
-
-The thresholds are calibrated on ``eval/questions`` by ``eval/calibrate.py``.
+"How many victims …" wants a number right before "victims", "When …" a date,
+"How much funding …" an amount of money, "Who chaired …" a person; "What did
+Norway say …" is not answered by a list that only names Norway. These readers
+are features of the calibrated decision (:mod:`rag.answer.evidence`) and
+preferences of the extractive answer (:mod:`rag.answer.extractive`); none of
+them refuses on its own. Each one is kept because removing it made the
+decision worse on a held-out set it was not written for (``eval/calibrate.py
+--ablate --holdout``; docs/answers.md has the table).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from rag.answer import regions
 from rag.answer.text import evidence_terms, mentions, names, numbers, sentences, terms
 from rag.index.lexical import stem
-from rag.types import Hit
-
-#: The one phrase used by the prompts, the code and the evaluation for "not in the reports".
-CANNOT_ANSWER = "The indexed reports do not answer this question."
 
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|share|"
                        r"proportion|amount)\b|\bwhat (was|is|were) the (number|rate|total)\b",
@@ -141,14 +114,6 @@ def counts_asked(question: str, sentence: str) -> bool:
     return False
 
 
-#: A question about the future, and the words a paragraph uses to speak of it.
-_FUTURE_Q = re.compile(r"\b(will|shall|next|upcoming|forthcoming|future|going to|"
-                       r"scheduled to|planned for)\b", re.I)
-_FUTURE = re.compile(r"\b(will|shall|would|should|next|upcoming|forthcoming|future|"
-                     r"to be (held|convened)|plans? to|planned|intends?|due to|expected to|"
-                     r"going to|scheduled|consider(s|ing)|aims? to|"
-                     r"decided to (hold|convene))\b",
-                     re.I)
 #: "Who chaired / presided / headed …", "What is the name of the first Roma woman
 #: in the police?": the answer is a person.
 _PERSON_Q = re.compile(r"^\s*who\b.*\b(chair\w*|presid\w*|rapporteur|head(s|ed)?|led|leads?|"
@@ -157,9 +122,6 @@ _PERSON_Q = re.compile(r"^\s*who\b.*\b(chair\w*|presid\w*|rapporteur|head(s|ed)?
                        r"(woman|women|man|men|person|people|officer|official|minister|ambassador|"
                        r"chair\w*|president|rapporteur|judge|expert|speaker|panellist|head|"
                        r"director|envoy|victim|girl|boy|child)\b", re.I)
-#: "Which country put forward recommendation 122.21?": the answer names a country.
-_COUNTRY_Q = re.compile(r"^\s*(which|what) (countr(y|ies)|states?|member states?|delegations?|"
-                        r"nations?|governments?)\b", re.I)
 _HONORIFIC = re.compile(r"\b(Mr|Ms|Mrs|Dr|H\.E|Sir|Dame|Professor)\.?\s+[A-Z]")
 #: A run of capitalised words ("Fernand de Varennes", "Nazhat Shameem Khan").
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:(?:de|da|van|von|del|la|le|bin|al)\s+)?"
@@ -239,18 +201,6 @@ def ordinals(text: str, nouns: tuple[str, ...] = _NUMBERED) -> dict[str, set[int
         if found:
             out.setdefault(m.group(2).lower(), set()).update(found)
     return out
-
-
-def other_ordinal(question: str, evidence: str) -> str | None:
-    """The session, meeting or cycle ``evidence`` is about when the question asks
-    about another ("the forty-fourth session" of a report on the forty-third),
-    else None. Evidence that names the one asked about, or no numbered one,
-    may answer."""
-    for noun, asked in ordinals(question).items():
-        named = ordinals(evidence).get(noun)
-        if named and not named & asked:
-            return f"{noun} {', '.join(str(n) for n in sorted(named))}, not {min(asked)}"
-    return None
 
 
 #: Questions a list of names or a roll call can answer: "Who spoke?", "Which states
@@ -349,13 +299,6 @@ def asks_for_names(question: str) -> bool:
     return _LIST_ANSWERS.match(question) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    refuse: bool
-    reason: str
-    coverage: float
-
-
 def expected_type(question: str) -> str | None:
     """'money', 'percent', 'number' or 'date' when the question's form asks for one."""
     if _MONEY_Q.search(question):
@@ -390,204 +333,6 @@ def coverage(question: str, texts: Sequence[str], idf: Callable[[str], float]) -
     total = sum(weights.values())
     have = evidence_terms(" ".join(texts).lower())
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
-
-
-def _as_asked(question: str, found: Sequence[str]) -> str:
-    """Names as the question spells them, whole: "United Arab Emirates", not "arab, emirates"."""
-    spelt: list[str] = []
-    for name in found:
-        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", question, re.I)
-        if m is None:
-            whole = name
-        else:
-            # Widen to the run of capitalised words the name sits in.
-            # "Islamic Republic of Iran": "of" (and "of the") inside a name joins it.
-            left = re.search(r"(?:[A-Z][\w’'.-]*\s+(?:of\s+(?:the\s+)?)?)*$",
-                             question[: m.start()])
-            right = re.match(r"(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'.-]*)*", question[m.end():])
-            whole = (left.group() if left else "") + m.group() + (right.group() if right else "")
-            whole = re.sub(r"^(What|Which|Who|How|When|Where|Why|Did|Does|Do|Is|Was)\s+", "",
-                           whole.strip())
-        if whole not in spelt:
-            spelt.append(whole)
-    return ", ".join(spelt)
-
-
-#: A run of capitalised words, as a question names a party ("the United States of America").
-_NAME_RUN = r"(?:the\s+)?[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*"
-_JOINER = r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+"
-_COORDINATED = re.compile(rf"{_NAME_RUN}(?:(?:{_JOINER}){_NAME_RUN})+")
-
-
-def coordinated(question: str, asked: set[str]) -> list[list[frozenset[str]]]:
-    """Names the question joins with "and", "or" or commas ("China and Brazil",
-    "the Brazilian and South African presentations"): groups of parties, each
-    party the set of its name words that ``names`` found."""
-    groups: list[list[frozenset[str]]] = []
-    for m in _COORDINATED.finditer(question):
-        parties = []
-        for run in re.split(_JOINER, m.group()):
-            words = frozenset(re.sub(r"[’']s$", "", w).lower()
-                              for w in re.findall(r"[\w’'.-]+", run))
-            if party := words & asked:
-                parties.append(party)
-        if len(parties) >= 2:
-            groups.append(parties)
-    return groups
-
-
-def decide(
-    question: str,
-    hits: Sequence[Hit],
-    idf: Callable[[str], float],
-    min_coverage: float,
-    titles: Mapping[str, str] | None = None,
-) -> Decision:
-    """Whether to refuse: no retrieved paragraph names, answers and covers the question.
-
-    Each test runs on one paragraph at a time (with its heading and its
-    report's title): "What did Norway say about supply chains?" is not answered
-    by a paragraph on supply chains plus an attendance list that names Norway.
-    Parties the question joins ("What did China and Brazil say …?") may each be
-    named in a paragraph of their own, but every one of them must be.
-    """
-    if not hits:
-        return Decision(True, "nothing retrieved", 0.0)
-    titles = titles or {}
-    weights = {t: idf(t) for t in terms(question)}
-    total = sum(weights.values())
-    asked = names(question)
-    # "Which countries from Oceania attended?": a list naming Fiji names Oceania.
-    region = regions.in_question(question)
-    if region is not None:
-        asked -= region.words
-    groups = coordinated(question, asked)
-    solo = asked - {n for group in groups for party in group for n in party}
-    kind = expected_type(question)
-    counted = counted_noun(question)
-    lists_answer = asks_for_names(question)
-    speaker = speaker_names(question)
-    future = _FUTURE_Q.search(question) is not None
-    person = _PERSON_Q.search(question) is not None
-    # The countries a "Which country …?" question names are not its answer.
-    country_q = _COUNTRY_Q.search(question) is not None and region is None
-    asked_countries = regions.countries_named(question, lists=False) if country_q else set()
-    best = Decision(True, "", 0.0)
-    #: The parties of each group that some answering paragraph names.
-    found: list[set[frozenset[str]]] = [set() for _ in groups]
-    answered = 0.0
-    for h in hits:
-        evidence = f"{titles.get(h.unit.doc, '')} {h.unit.section} {h.unit.text}".lower()
-        present = {n for n in asked if mentions(evidence, n)}
-        named = [{p for p in group if p <= present} for group in groups]
-        missing = [n for n in sorted(solo) if n not in present]
-        missing += [n for group, here in zip(groups, named, strict=True) if not here
-                    for party in group for n in sorted(party)]
-        no_region = region is not None and not any(mentions(evidence, w) for w in region.words) \
-            and not regions.items_in(h.unit.text, region)
-        # A name the paragraph writes another way ("UK" as "United Kingdom",
-        # "Brazilian" as "Brazil") still counts towards coverage.
-        have = evidence_terms(evidence) | terms(" ".join(present))
-        if region is not None and not no_region:
-            have |= terms(" ".join(region.words))
-        coverage = sum(w for t, w in weights.items() if t in have) / total if total else 0.0
-        in_text = {n for n in present if mentions(h.unit.text.lower(), n)}
-        # Whose words are asked for: the speaker's names when the question has
-        # one ("What did Finland … say when the Council marked International
-        # Women's Day?" asks for Finland's words, whatever the paragraph says
-        # of the Day), else every name the paragraph has.
-        speaking = (in_text & speaker) or in_text
-        elsewhere = other_ordinal(question, evidence)
-        if missing or no_region:
-            wanted = [_as_asked(question, missing)] if missing else []
-            if no_region and region is not None:
-                wanted.append(f"a country in {region.name}")
-            reason = f"no paragraph names {' or '.join(wanted)}"
-        elif speaking and not lists_answer and all(
-                (how := in_passing(h.unit.text, n)) is not None for n in speaking):
-            # "What did Norway say …" is not answered by a list of speakers.
-            reason = f"{_as_asked(question, sorted(speaking))} only named {how}"
-        elif elsewhere is not None:
-            # "How many meetings did the forty-fourth session hold?" is not answered
-            # by the forty-third session's report.
-            reason = f"the paragraphs are about another {elsewhere}"
-        elif kind is not None and not has_type(kind, h.unit.text, question):
-            reason = f"no paragraph gives the {kind} asked for"
-        elif future and not _FUTURE.search(h.unit.text):
-            reason = "no paragraph speaks of the future"
-        elif person and not names_a_person(h.unit.text, question):
-            reason = "no paragraph names a person"
-        elif country_q and not regions.countries_named(h.unit.text) - asked_countries:
-            reason = "no paragraph names a country"
-        elif counted and not counts_asked(question, h.unit.text):
-            # "How many victims did Brazil identify?" wants "<number> victims", not a
-            # paragraph on Brazil's victims that has some other number in it.
-            reason = "no paragraph counts what is asked"
-        elif coverage < min_coverage:
-            reason = f"coverage {coverage:.2f} below {min_coverage:.2f}"
-        elif not groups:
-            return Decision(False, "", coverage)
-        else:
-            for seen, here in zip(found, named, strict=True):
-                seen |= here
-            answered = max(answered, coverage)
-            continue
-        if coverage >= best.coverage:
-            best = Decision(True, reason, coverage)
-    if answered:
-        unnamed = [n for group, seen in zip(groups, found, strict=True)
-                   for party in group if party not in seen for n in sorted(party)]
-        if not unnamed:
-            return Decision(False, "", answered)
-        return Decision(True, f"no paragraph names {_as_asked(question, unnamed)}", answered)
-    return best
-
-
-def answering_reports(
-    question: str,
-    hits: Sequence[Hit],
-    idf: Callable[[str], float],
-    min_coverage: float,
-    titles: Mapping[str, str] | None = None,
-) -> list[Hit]:
-    """The hits from the reports that have a paragraph answering on its own (all
-    hits when none has, or when they come from one report).
-
-    Across the whole index, "What did Canada say about consular officials?"
-    must not pair the working group's paragraph on consular officials with a
-    sentence on Canada from another report.
-    """
-    if len({h.unit.doc for h in hits}) <= 1:
-        return list(hits)
-    answering = {h.unit.doc for h in hits
-                 if not decide(question, [h], idf, min_coverage, titles).refuse}
-    return [h for h in hits if h.unit.doc in answering] if answering else list(hits)
-
-
-def about_countries(question: str, hits: Sequence[Hit],
-                    titles: Mapping[str, str] | None = None) -> list[Hit]:
-    """The hits whose paragraph (with its heading and report title) names every
-    country the question names, when some do; else all of them.
-
-    "How many of its third-cycle recommendations did Slovenia accept?" must not
-    be answered with "Italy had accepted 292 out of 306 recommendations".
-    """
-    asked = regions.countries_named(question, lists=False)
-    if not asked:
-        return list(hits)
-    titles = titles or {}
-    about = [h for h in hits if regions.names_all(
-        f"{titles.get(h.unit.doc, '')}. {h.unit.section}. {h.unit.text}", asked)]
-    return about or list(hits)
-
-
-def asks_future(question: str) -> bool:
-    """"When will …", "the next session": the question is about the future."""
-    return _FUTURE_Q.search(question) is not None
-
-
-def speaks_of_future(text: str) -> bool:
-    return _FUTURE.search(text) is not None
 
 
 def asks_person(question: str) -> bool:
