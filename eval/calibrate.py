@@ -41,7 +41,7 @@ from rag.answer import cite, decide, evidence, extractive  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
 from rag.evaluation.questions import Question  # noqa: E402
 from rag.index import Index  # noqa: E402
-from rag.retrieve import Query, search  # noqa: E402
+from rag.retrieve import Query, reword, search  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -64,10 +64,12 @@ def collect(index: Index, settings: Settings, qs: Sequence[Question]
     group: list[int] = []
     asked = [q for q in qs if q.doc in snap.docs]
     for n, q in enumerate(asked):
-        k = settings.answer.k * (2 if extractive.region_asked(q.question) else 1)
-        hits = search(index, Query(q.question, k, None), settings.retrieval)
+        # As Answerer.ask reads it: the reports' words, the region's wider search.
+        question, _ = reword(index, q.question)
+        k = settings.answer.k * (2 if extractive.region_asked(question) else 1)
+        hits = search(index, Query(question, k, None), settings.retrieval)
         gold = {(q.doc, g) for g in q.gold} if q.answerable else set()
-        for h, row in zip(hits, evidence.features(q.question, hits, snap.lexical.idf, titles),
+        for h, row in zip(hits, evidence.features(question, hits, snap.lexical.idf, titles),
                           strict=True):
             rows.append(row)
             labels.append(int((h.unit.doc, h.unit.label) in gold))

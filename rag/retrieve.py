@@ -182,6 +182,36 @@ def expansions(question: str, snap: Snapshot) -> list[str]:
     return out
 
 
+_QUESTION_WORD = re.compile(r"(?<![\w’'-])[a-z]{3,}(?![\w’'-])")
+
+
+def reword(index: Index, question: str) -> tuple[str, list[tuple[str, str]]]:
+    """The question with each word no report uses read as the nearest report word
+    ("kids" → "children"), and the swaps made. Names, stopwords and the words
+    the reports do use stay as they are (:mod:`rag.index.vocab`)."""
+    from rag.index.vocab import MIN_SIMILARITY
+
+    snap = index.snapshot()
+    lexical = snap.lexical
+    unknown = []
+    for word in dict.fromkeys(_QUESTION_WORD.findall(question)):
+        stems = lexical.terms(word)
+        if stems and not any(lexical.searcher.doc_freq("text", t)
+                             or lexical.searcher.doc_freq("scope", t) for t in stems):
+            unknown.append(word)
+    if not unknown:
+        return question, []
+    vocabulary = index.vocabulary()
+    if not vocabulary.words:
+        return question, []
+    swaps = [(w, near) for w, (near, sim) in
+             zip(unknown, vocabulary.nearest(index.embedder.embed(unknown)), strict=True)
+             if sim >= MIN_SIMILARITY]
+    for word, near in swaps:
+        question = re.sub(rf"(?<![\w’'-]){word}(?![\w’'-])", near, question)
+    return question, swaps
+
+
 def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) -> list[Hit]:
     lexical = snap.lexical
     unit_of = lexical.unit_of

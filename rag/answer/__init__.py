@@ -20,7 +20,7 @@ from rag.answer.decide import CANNOT_ANSWER
 from rag.answer.text import terms as text_terms
 from rag.errors import InputError
 from rag.index import Index
-from rag.retrieve import Query, search
+from rag.retrieve import Query, reword, search
 from rag.settings import Settings
 from rag.types import Answer, AnswerMode, Hit
 
@@ -152,6 +152,11 @@ class Answerer:
         if chosen == "llm":
             self.prompts  # noqa: B018 - a broken template fails before any work is done
         standalone = self.condense(text, history, chosen, notes)
+        # "kids" of reports that write "children": the reports' own word is searched for.
+        standalone, swaps = reword(self.index, standalone)
+        if swaps:
+            notes.append("read " + ", ".join(f"“{a}” as “{b}”" for a, b in swaps)
+                         + ", the reports' word")
 
         k = self.settings.answer.k
         if extractive.region_asked(standalone) is not None:

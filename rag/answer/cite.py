@@ -196,10 +196,13 @@ def render(
     multi = len(docs) > 1
     parts: list[str] = []
     cited: dict[tuple[str, str], Citation] = {}
-    for s in sents:
+    for n, s in enumerate(sents):
         marks = "".join(marker(u.doc, u.label, symbols.get(u.doc), multi) for u in s.cites)
         body = s.text
-        if marks:
+        # A lead-in ("… were made by Slovenia:") is cited with what it introduces.
+        lead_in = body.rstrip().endswith(":") and n + 1 < len(sents) and \
+            sents[n + 1].cites == s.cites
+        if marks and not lead_in:
             # The marker goes before the final full stop and any closing quote
             # after it: "… databases [¶10].", "… the crime [¶3].”". A bracket
             # that ends a text with no full stop is the text's own: "… (Fiji) [¶24]."

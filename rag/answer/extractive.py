@@ -51,6 +51,8 @@ class Candidate:
 
 #: Longer sentences are read clause by clause (see :func:`clauses`).
 _LONG_SENTENCE_WORDS = 60
+#: Items a lead-in sentence ending in ":" brings into the answer with it.
+_LEAD_IN_ITEMS = 4
 _CLAUSE_END = re.compile(r";\s+(?=(?:and\s+)?[\w(“\"‘])")
 
 
@@ -206,6 +208,14 @@ def compose(
                         None)
             if prev is not None and prev not in chosen:
                 chosen.append(prev)
+    # A lead-in ("The following pledges were made by Slovenia:") says nothing by
+    # itself: what it introduces comes with it.
+    for c in list(chosen):
+        if c.text.rstrip().endswith(":"):
+            for nxt in [p for p in cands if p.hit_rank == c.hit_rank
+                        and c.index < p.index <= c.index + _LEAD_IN_ITEMS]:
+                if nxt not in chosen:
+                    chosen.append(nxt)
     # Paragraphs in the order they were first chosen, sentences in reading order.
     first_pick: dict[int, int] = {}
     for n, c in enumerate(chosen):

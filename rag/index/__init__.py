@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from rag.index.embed import Embedder, load_embedder
 from rag.index.lexical import LexicalIndex, LexicalStore
 from rag.index.store import ChromaStore, Part, vector_id
 from rag.index.vcache import CachedEmbeddings
+from rag.index.vocab import Vocabulary, VocabularyStore, words_of
 from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
 from rag.settings import Settings
 from rag.types import NUMBERED_KINDS, DocInfo, FileResult, FileStatus, IngestReport, Unit
@@ -122,6 +123,7 @@ class Index:
         self._cached: CachedEmbeddings | None = None
         self._store: ChromaStore | None = None
         self._lexical: LexicalStore | None = None
+        self._vocabulary: VocabularyStore | None = None
         #: Units parsed by this ingest, handed to the lexical index directly:
         #: reading 100k units back from Chroma took 20 s of a 22 s first build.
         self._fresh: dict[tuple[str, str], list[Unit]] = {}
@@ -182,6 +184,7 @@ class Index:
                 report.files.append(self._ingest_one(path, registry, seen, stale))
             if any(f.status in ("added", "updated") for f in report.files):
                 self._sync_lexical()
+                self._sync_vocabulary()
                 self._drop_unused(stale)
             self._fresh.clear()
         if progress:
@@ -281,6 +284,29 @@ class Index:
         unused = [k for k in set(keys) if k not in used]
         if unused:
             self.store.delete_vectors(unused)
+
+    def _sync_vocabulary(self) -> None:
+        """Embed the words of the new units that the vocabulary lacks (rag.index.vocab)."""
+        if self.vocabulary().words:
+            units: Iterable[Unit] = (u for us in self._fresh.values() for u in us)
+        else:  # an index made before the vocabulary: every live unit, once
+            try:
+                units = [u for us in self.snapshot().lexical.doc_units.values() for u in us]
+            except EmptyIndex:
+                return
+        self.vocabulary_store.add(words_of(units), lambda ws: self.embedder.embed(ws))
+
+    @property
+    def vocabulary_store(self) -> VocabularyStore:
+        if self._vocabulary is None:
+            self._vocabulary = VocabularyStore(
+                self.settings.home / "vocabulary" / self.store.units_name,
+                self._embedder_name())
+        return self._vocabulary
+
+    def vocabulary(self) -> Vocabulary:
+        """The reports' words and their embeddings (empty for an index made before them)."""
+        return self.vocabulary_store.load()
 
     def _sync_lexical(self) -> None:
         """Bring the lexical index to the registry now, so the next query does not pay."""
