@@ -83,7 +83,11 @@ def save(cal: Calibration, path: Path = CALIBRATION) -> None:
 @lru_cache(maxsize=4)
 def load(path: Path = CALIBRATION) -> Calibration:
     data = json.loads(path.read_text(encoding="utf-8"))
-    cal = Calibration(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    cal = Calibration(
+        features=tuple(data["features"]), coef=tuple(float(w) for w in data["coef"]),
+        intercept=float(data["intercept"]), refuse_below=float(data["refuse_below"]),
+        sure_above=float(data["sure_above"]), fitted_on=tuple(data.get("fitted_on", ())),
+        questions=int(data.get("questions", 0)))
     if cal.features != evidence.FEATURES:
         raise ValueError(f"{path}: fitted on features {cal.features}, the code computes "
                          f"{evidence.FEATURES}; refit with `python eval/calibrate.py --write`")

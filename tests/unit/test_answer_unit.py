@@ -1,4 +1,4 @@
-"""Answer building blocks: sentences, citations, support checks, refusal rules, follow-ups."""
+"""Answer building blocks: sentences, citations, support checks, evidence features, follow-ups."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import cite, clean_question, extractive, followup, refusal
+from rag.answer import cite, clean_question, decide, extractive, followup, kinds
+from rag.answer.evidence import FEATURES, features
 from rag.answer.prompts import PromptError, load_prompts
 from rag.answer.text import evidence_terms, mentions, names, sentences
 from rag.errors import InputError
@@ -25,8 +26,19 @@ def hit(u: Unit, symbol: str | None = None) -> Hit:
 
 
 def flat_idf(_term: str) -> float:
-    """Every word weighs the same: the tests below are about rules, not weights."""
+    """Every word weighs the same: the tests below are about features, not weights."""
     return 1.0
+
+
+def lacks(question: str, hits: list[Hit], feature: str) -> bool:
+    """Whether ``feature`` (a 0/1 evidence flag) is set for every hit: no paragraph
+    escapes it. The decision weighs it with the rest; it refuses nothing alone."""
+    col = FEATURES.index(feature)
+    return all(row[col] == 1.0 for row in features(question, hits, flat_idf))
+
+
+def feature(question: str, h: Hit, name: str) -> float:
+    return features(question, [h], flat_idf)[0][FEATURES.index(name)]
 
 
 CHINA = unit("10", "Ms. Qingtian Meng spoke about the efforts of China. Since 2009, the MPS has "
@@ -131,18 +143,39 @@ def test_list_questions_get_longer_answers() -> None:
     assert not extractive.is_list_question("What did China say?")
 
 
-def test_refusal_rules() -> None:
+def test_the_decision_weighs_features_and_has_three_outcomes() -> None:
     hits = [hit(CHINA), hit(BRAZIL), hit(REC)]
-    assert not refusal.decide("What did China say about DNA databases?", hits, flat_idf, 0.3).refuse
-    no_name = refusal.decide("What did Norway say about DNA databases?", hits, flat_idf, 0.3)
-    assert no_name.refuse and no_name.reason == "no paragraph names Norway"
-    assert refusal.decide("How many victims did Brazil identify?", hits, flat_idf, 0.3).refuse
-    no_number = refusal.decide("How many victims did Brazil identify?", [hit(BRAZIL)],
-                               flat_idf, 0.3)
-    assert "number" in no_number.reason
-    assert not refusal.decide("How many children were found by China?", hits, flat_idf, 0.3).refuse
-    assert refusal.decide("When did Brazil sign it?", hits, flat_idf, 0.0).refuse
-    assert refusal.decide("What did China say?", [], flat_idf, 0.0).refuse
+    # Coverage alone: the China paragraph has every word of the first question.
+    cal = decide.Calibration(FEATURES, tuple(4.0 if f == "text_coverage" else 0.0
+                                             for f in FEATURES), -2.0, 0.3, 0.8)
+    sure = decide.assess("What did China say about DNA databases?", hits, flat_idf, cal=cal)
+    assert sure.outcome == "answer" and sure.confidence > 0.8
+    assert sure.scores[0] == max(sure.scores)  # the China paragraph is the best
+    assert decide.answering(hits, sure) == [hits[0], hits[2]]  # Brazil says nothing of it
+    unsure = decide.assess("What did China say about fisheries and DNA?", hits, flat_idf,
+                           cal=cal)
+    assert unsure.outcome == "unsure"
+    none = decide.assess("Which fisheries were subsidised?", hits, flat_idf, cal=cal)
+    assert none.refuse and none.reason == "the nearest paragraphs cover little of the question"
+    assert decide.assess("What did China say?", [], flat_idf, cal=cal).refuse
+    # A flag with a negative weight lowers p but does not refuse on its own.
+    flagged = decide.Calibration(FEATURES, tuple(
+        4.0 if f == "text_coverage" else -1.0 if f == "count_missing" else 0.0
+        for f in FEATURES), -2.0, 0.3, 0.8)
+    q = "How many DNA databases did China set up?"
+    assert lacks(q, [hits[0]], "count_missing")
+    weighed = decide.assess(q, [hits[0]], flat_idf, cal=flagged)
+    assert weighed.confidence < decide.assess(q, [hits[0]], flat_idf, cal=cal).confidence
+    assert not weighed.refuse
+
+
+def test_the_repository_calibration_loads_and_matches_the_features() -> None:
+    cal = decide.load()
+    assert cal.features == FEATURES and len(cal.coef) == len(FEATURES)
+    assert 0.0 < cal.refuse_below <= cal.sure_above <= 1.0
+    # Evidence for the answer raises p; a flag against it lowers it.
+    weights = dict(zip(cal.features, cal.coef, strict=True))
+    assert weights["typed_coverage"] > 0 and weights["count_missing"] < 0
 
 
 def test_follow_ups_are_rewritten_by_rules() -> None:
@@ -218,22 +251,21 @@ def test_how_many_needs_a_number_for_what_is_counted() -> None:
     counts = hit(unit("6", "In 2019, Brazil identified 120 victims of trafficking."))
     persons = hit(unit("7", "About 3,000 persons from Brazil crossed the border in 2019."))
     q = "How many victims did Brazil identify in 2019?"
-    counted = refusal.decide(q, [talks], flat_idf, 0.1)
-    assert counted.refuse and "counts what is asked" in counted.reason  # a number, not a count
-    assert not refusal.decide(q, [talks, counts], flat_idf, 0.1).refuse
+    assert lacks(q, [talks], "count_missing")  # a number, not a count
+    assert not lacks(q, [talks, counts], "count_missing")
     # "people" is counted as "persons"; partitive questions name no noun to look for.
-    assert not refusal.decide("How many people from Brazil crossed the border?", [persons],
-                              flat_idf, 0.1).refuse
-    assert not refusal.counted_noun("How many of its recommendations did Brazil accept?")
-    assert refusal.counted_noun("How many victims did Brazil identify?")
+    assert not lacks("How many people from Brazil crossed the border?", [persons],
+                     "count_missing")
+    assert not kinds.counted_noun("How many of its recommendations did Brazil accept?")
+    assert kinds.counted_noun("How many victims did Brazil identify?")
 
 
 def test_a_year_inside_a_document_symbol_is_not_a_date() -> None:
     q = "When did the working group first meet?"
-    assert not refusal.has_type("date", "Background paper ([CTOC/COP/WG.4/2019/4](#)).", q)
-    assert not refusal.has_type("date", "Under resolution 2019/12 it met.", q)
-    assert refusal.has_type("date", "It met on 14 and 15 April 2009.", q)
-    assert refusal.has_type("date", "It first met in 2009.", q)
+    assert not kinds.has_type("date", "Background paper ([CTOC/COP/WG.4/2019/4](#)).", q)
+    assert not kinds.has_type("date", "Under resolution 2019/12 it met.", q)
+    assert kinds.has_type("date", "It met on 14 and 15 April 2009.", q)
+    assert kinds.has_type("date", "It first met in 2009.", q)
 
 
 def test_a_when_question_gets_a_sentence_with_a_date() -> None:
@@ -256,118 +288,99 @@ def test_a_name_only_in_a_list_does_not_answer_what_it_said() -> None:
                               "of the following parties: Brazil, Canada, China, Norway, Sudan "
                               "and Thailand."))
     q = "What did Norway say in its statement?"
-    listed = refusal.decide(q, [speakers], flat_idf, 0.1)
-    assert listed.refuse and listed.reason == "Norway only named in a list"
+    assert lacks(q, [speakers], "only_listed")
     # The same list answers who spoke, and whether Norway did.
-    assert not refusal.decide("Which parties made statements?", [speakers], flat_idf, 0.1).refuse
-    assert not refusal.decide("Did Norway make a statement?", [speakers], flat_idf, 0.1).refuse
+    assert not lacks("Which parties made statements?", [speakers], "only_listed")
+    assert not lacks("Did Norway make a statement?", [speakers], "only_listed")
     # A paragraph that says something of Norway answers; a short list of panellists
     # ("Ms. A (UK) and Ms. B (Norway)") is not an enumeration.
     said = hit(unit("30", "Norway described its statement on supply chains, naming Brazil, "
                           "Canada and China as partners."))
-    assert not refusal.decide(q, [speakers, said], flat_idf, 0.1).refuse
-    assert refusal.in_passing("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway") is None
+    assert not lacks(q, [speakers, said], "only_listed")
+    assert kinds.in_passing("Led by Ms. Blagg (UK) and Ms. Berg (Norway).", "norway") is None
     # Without a colon the sentence's frame sits in the first and last items.
     bahrain = ("At the same meeting, the representatives of Bahrain, Bulgaria, Czechia, Japan, "
                "the Netherlands, the Philippines and Poland voted for the text.")
-    assert refusal.is_enumeration(bahrain)
-    assert refusal.in_passing(bahrain, "bahrain") == "in a list"
+    assert kinds.is_enumeration(bahrain)
+    assert kinds.in_passing(bahrain, "bahrain") == "in a list"
     # A list that is also a roll call says so.
-    assert refusal.in_passing(bahrain.replace("voted for the text", "made statements"),
+    assert kinds.in_passing(bahrain.replace("voted for the text", "made statements"),
                               "bahrain") == "as a speaker"
 
 
 def test_a_roll_call_does_not_answer_what_a_speaker_said() -> None:
     roll = hit(unit("30", "The observer for the Islamic Republic of Iran also made a statement."))
     q = "What did the observer for Iran say about victims?"
-    said = refusal.decide(q, [roll], flat_idf, 0.1)
-    assert said.refuse and said.reason == "Iran only named as a speaker"
+    assert lacks(q, [roll], "only_listed")
     # A roll call answers how many spoke.
     counted = hit(unit("806", "During the adoption of the outcome of the review of Slovenia, "
                               "12 delegations made statements."))
-    assert not refusal.decide("How many delegations commented when Slovenia's outcome was "
-                              "adopted?", [counted], flat_idf, 0.1).refuse
+    q = "How many delegations commented when Slovenia's outcome was adopted?"
+    assert not lacks(q, [counted], "only_listed") and not lacks(q, [counted], "count_missing")
     # It does answer whether Iran spoke.
-    assert not refusal.decide("Did Iran make a statement?", [roll], flat_idf, 0.1).refuse
+    assert not lacks("Did Iran make a statement?", [roll], "only_listed")
     # Procedural tails say no more; content after the verb, or a sentence that
     # goes on about the speaker, does.
     for procedural in ("Mexico made statements in exercise of the right of reply.",
                        "Mexico (by video message) made a statement.",
                        "Mexico made a statement in explanation of vote before the vote.",
                        "Mexico and Peru made statements as the States concerned."):
-        assert refusal.in_passing(procedural, "mexico") == "as a speaker", procedural
+        assert kinds.in_passing(procedural, "mexico") == "as a speaker", procedural
     for content in ("Mexico made a statement on the rights of migrants.",
                     "Mexico made a statement. It stressed the rights of migrants.",
                     "Mexico said that migrants had rights."):
-        assert refusal.in_passing(content, "mexico") is None, content
+        assert kinds.in_passing(content, "mexico") is None, content
 
 
 def test_money_and_percentage_questions_need_an_amount_or_a_percentage() -> None:
-    assert refusal.expected_type("How much funding in euros did the Advocate receive?") == "money"
-    assert refusal.expected_type("What budget did UNODC allocate to the campaign?") == "money"
-    assert refusal.expected_type("What was Slovenia's unemployment rate in 2010?") == "percent"
-    assert refusal.expected_type("What share of judges are female?") == "percent"
-    assert refusal.expected_type("How many judges are female?") == "number"
+    assert kinds.expected_type("How much funding in euros did the Advocate receive?") == "money"
+    assert kinds.expected_type("What budget did UNODC allocate to the campaign?") == "money"
+    assert kinds.expected_type("What was Slovenia's unemployment rate in 2010?") == "percent"
+    assert kinds.expected_type("What share of judges are female?") == "percent"
+    assert kinds.expected_type("How many judges are female?") == "number"
     funds = hit(unit("12", "In 2019 the Advocate received sufficient funds for its 3 tasks."))
     money = hit(unit("13", "In 2019 the Advocate received EUR 1.2 million in funding."))
     q = "How much funding in euros did the Advocate receive in 2019?"
-    assert refusal.decide(q, [funds], flat_idf, 0.1).refuse  # numbers, but no amount of money
-    assert not refusal.decide(q, [funds, money], flat_idf, 0.1).refuse
-    assert refusal.has_type("money", "a grant of 40,000 euros", q)
+    assert lacks(q, [funds], "type_missing")  # numbers, but no amount of money
+    assert not lacks(q, [funds, money], "type_missing")
+    assert kinds.has_type("money", "a grant of 40,000 euros", q)
     review = hit(unit("1", "Slovenia was reviewed at the 14th meeting, on 16 February 2010."))
     rate = hit(unit("2", "Unemployment in Slovenia stood at 7.1 per cent in 2010."))
     q = "What was Slovenia's unemployment rate in 2010?"
-    assert refusal.decide(q, [review], flat_idf, 0.1).refuse
-    assert not refusal.decide(q, [review, rate], flat_idf, 0.1).refuse
+    assert lacks(q, [review], "type_missing")
+    assert not lacks(q, [review, rate], "type_missing")
 
 
-def test_future_and_person_questions_need_the_future_and_a_person() -> None:
-    past = hit(unit("23", "The last meeting of the Working Group was held in Vienna in 2019."))
-    plan = hit(unit("40", "The tenth meeting of the Working Group will be held in Vienna in 2021."))
-    q = "When will the tenth meeting of the Working Group be held?"
-    said = refusal.decide(q, [past], flat_idf, 0.1)
-    assert said.refuse and "future" in said.reason
-    assert not refusal.decide(q, [past, plan], flat_idf, 0.1).refuse
-
+def test_person_questions_need_a_person() -> None:
     council = hit(unit("1", "The President of the Human Rights Council opened the session."))
     q = "Who presided over the Human Rights Council during the session?"
-    assert refusal.decide(q, [council], flat_idf, 0.1).refuse
+    assert lacks(q, [council], "person_missing")
     for named in ("The session was opened by H.E. Nazhat Shameem Khan (Fiji), its Chair.",
                   "The delegation was headed by Miro Cerar, Minister for Foreign Affairs.",
                   "The Special Rapporteur, Fernand de Varennes, presented his report."):
-        assert refusal.names_a_person(named), named
-    assert not refusal.names_a_person("It was adopted by the Human Rights Council, which met.")
+        assert kinds.names_a_person(named), named
+        assert not lacks(q, [council, hit(unit("2", named))], "person_missing")
+    assert not kinds.names_a_person("It was adopted by the Human Rights Council, which met.")
     # Organisations answer other "who" questions: no person is needed there.
-    assert not refusal.decide("Who opened the session?", [council], flat_idf, 0.1).refuse
+    assert not lacks("Who opened the session?", [council], "person_missing")
 
 
 def test_enumerations_and_names_written_another_way() -> None:
     panel = ("With the Chair presiding, the discussion was led by the following panellists: "
              "Ms. Phoebe Blagg (UK), Ms. Rafaella Passos (Brazil), Ms. Qingtian Meng (China), "
              "and Ms. Ooshara Sewpaul (Republic of South Africa).")
-    assert refusal.is_enumeration(panel)  # a bracketed country does not make an item long
-    assert not refusal.is_enumeration("Ms. Blagg stressed that this measure has led to "
+    assert kinds.is_enumeration(panel)  # a bracketed country does not make an item long
+    assert not kinds.is_enumeration("Ms. Blagg stressed that this measure has led to "
                                       "increased transparency, scrutiny and trust.")
     # "UK" written "United Kingdom" covers the question's weight for "uk" too.
     closing = hit(unit("8", "Lastly, she emphasized the need to measure action and impact "
                             "in the United Kingdom."))
-    assert not refusal.decide("What was the UK panellist's closing point?", [closing],
-                              flat_idf, 0.1).refuse
+    # uk (as United Kingdom) and closing (as "Lastly") of uk, panellist, close, point.
+    assert feature("What was the UK panellist's closing point?", closing,
+                   "text_coverage") == 0.5
 
 
-def test_parties_joined_by_and_may_each_have_their_own_paragraph() -> None:
-    china = hit(unit("10", "Ms. Meng said that China had identified victims through a DNA "
-                           "database."))
-    brazil = hit(unit("9", "Ms. Passos said that Brazil's public defenders assist victims."))
-    q = "What did China and Brazil say about victims?"
-    assert refusal.coordinated(q, names(q)) == [[frozenset({"china"}), frozenset({"brazil"})]]
-    assert not refusal.decide(q, [china, brazil], flat_idf, 0.1).refuse
-    half = refusal.decide(q, [china], flat_idf, 0.1)
-    assert half.refuse and half.reason == "no paragraph names Brazil"
-    # Names not joined by "and" must still meet in one paragraph.
-    assert refusal.decide("What did China say about Brazil's victims?", [china, brazil],
-                          flat_idf, 0.1).refuse
-    # A title's full stop does not hide the name after it.
+def test_a_titles_full_stop_does_not_hide_the_name_after_it() -> None:
     assert names("What did Ms. Meng and Ms. Blagg say?") == {"meng", "blagg"}
 
 
@@ -376,9 +389,9 @@ def test_words_reports_use_for_the_same_thing_count_as_covered() -> None:
     para = "Many speakers highlighted the challenge of measuring the scale of the crime."
     assert {"deleg", "hard"} <= evidence_terms(para)
     # delegates = speakers, hard = challenge, measure: 3 of 4 words ("find" is not there).
-    assert refusal.coverage(q, [para], flat_idf) == 0.75
+    assert kinds.coverage(q, [para], flat_idf) == 0.75
     # Only equivalents: "weigh" is not "measure".
-    assert refusal.coverage("What did delegates find hard to weigh?", [para], flat_idf) == 0.5
+    assert kinds.coverage("What did delegates find hard to weigh?", [para], flat_idf) == 0.5
     assert "close" in evidence_terms("Lastly, she emphasized the need to measure impact.")
     assert "gap" in evidence_terms("She stressed the lack of data collection.")
     assert "befor" in evidence_terms("The previous meetings were held in 2018.")
@@ -386,17 +399,16 @@ def test_words_reports_use_for_the_same_thing_count_as_covered() -> None:
 
 def test_a_population_question_needs_a_head_count() -> None:
     q = "What is the population of Ljubljana?"
-    assert refusal.expected_type(q) == "number"
+    assert kinds.expected_type(q) == "number"
     prison = hit(unit("46", "A new prison in Ljubljana, due to be finalized in 2025, was expected "
                             "to ease overcrowding among its 1,200 inmates."))
     census = hit(unit("47", "Ljubljana had a population of about 295,000 in 2024."))
     inhabitants = hit(unit("48", "Some 295,000 inhabitants lived in Ljubljana in 2024."))
-    assert refusal.decide(q, [prison], flat_idf, 0.1).refuse
-    assert not refusal.decide(q, [prison, census], flat_idf, 0.1).refuse
-    assert not refusal.decide("How large is Ljubljana's population?", [inhabitants], flat_idf,
-                              0.1).refuse
+    assert lacks(q, [prison], "count_missing")
+    assert not lacks(q, [prison, census], "count_missing")
+    assert not lacks("How large is Ljubljana's population?", [inhabitants], "count_missing")
     # "The Roma population" is a group, not a head count question.
-    assert refusal.expected_type("What did Slovenia say about its Roma population?") is None
+    assert kinds.expected_type("What did Slovenia say about its Roma population?") is None
 
 
 def test_a_long_sentence_is_read_clause_by_clause() -> None:
@@ -422,29 +434,28 @@ def test_a_sentence_that_refers_back_brings_the_one_before() -> None:
 
 
 def test_how_much_something_cost_asks_for_money() -> None:
-    assert refusal.expected_type("How much did it cost to hold the meeting in Vienna?") == "money"
-    assert refusal.expected_type("How much is the new prison expected to cost?") == "money"
-    assert refusal.expected_type("How much of the backlog was cleared?") == "number"
+    assert kinds.expected_type("How much did it cost to hold the meeting in Vienna?") == "money"
+    assert kinds.expected_type("How much is the new prison expected to cost?") == "money"
+    assert kinds.expected_type("How much of the backlog was cleared?") == "number"
 
 
 def test_the_speaker_of_a_question_must_be_more_than_listed() -> None:
-    assert refusal.speaker_names("What did Finland, speaking for a group of countries, say?") \
+    assert kinds.speaker_names("What did Finland, speaking for a group of countries, say?") \
         == {"finland"}
-    assert refusal.speaker_names("What did the observer for Iran say?") == {"iran"}
-    assert refusal.speaker_names("What did China, Brazil and Peru say?") == {"china", "brazil",
+    assert kinds.speaker_names("What did the observer for Iran say?") == {"iran"}
+    assert kinds.speaker_names("What did China, Brazil and Peru say?") == {"china", "brazil",
                                                                             "peru"}
-    assert refusal.speaker_names("Which states spoke?") == set()
+    assert kinds.speaker_names("Which states spoke?") == set()
     day = hit(unit("5", "At its 22nd meeting, the Council observed International Women's Day. "
                         "Also at the same meeting, the representative of Finland (also on behalf "
                         "of Austria, Belgium, Chile, Denmark and Estonia) made a statement."))
     q = "What did Finland, speaking for a group, say when the Council marked International " \
         "Women's Day?"
     # The paragraph says something of the Day, but only that Finland spoke.
-    said = refusal.decide(q, [day], flat_idf, 0.1)
-    assert said.refuse and said.reason == "Finland only named as a speaker"
+    assert lacks(q, [day], "only_listed")
     # Without a speaker every name counts: the Day is more than listed here.
-    assert not refusal.decide("What happened on International Women's Day in Finland?", [day],
-                              flat_idf, 0.1).refuse
+    assert not lacks("What happened on International Women's Day in Finland?", [day],
+                     "only_listed")
 
 
 def test_take_place_reads_as_held() -> None:
@@ -493,69 +504,26 @@ def test_which_session_number_prefers_a_sentence_with_an_ordinal() -> None:
     assert "38" not in [s.cites[0].label for s in sents[:1]]
 
 
-def test_the_answer_comes_from_the_reports_that_answer() -> None:
-    consular = Hit(Unit("wg", "22", "paragraph", "", "The Working Group considered consular "
-                        "officials and their roles.", 0, 60, 10, 0), 1.0)
-    canada = Hit(Unit("upr", "28", "paragraph", "", "Canada welcomed the decision on consular "
-                      "officials and permanent residents.", 0, 60, 10, 0), 0.9)
-    q = "What did Canada say about consular officials?"
-    assert refusal.answering_reports(q, [consular, canada], flat_idf, 0.1) == [canada]
-    # One report, or none answering: nothing is dropped.
-    assert refusal.answering_reports(q, [consular], flat_idf, 0.1) == [consular]
-    norway = "What did Norway say about consular officials?"
-    assert refusal.answering_reports(norway, [consular, canada], flat_idf, 0.1) == [consular,
-                                                                                   canada]
-
-
-def test_a_question_about_another_session_is_not_answered_by_this_one() -> None:
-    assert refusal.ordinals("At its 1st to 3rd meetings and its fifth meeting") == {
+def test_ordinals_read_numbered_sessions_meetings_and_cycles() -> None:
+    assert kinds.ordinals("At its 1st to 3rd meetings and its fifth meeting") == {
         "meeting": {1, 2, 3, 5}}
-    assert refusal.ordinals("the forty-third session and the second-cycle review") == {
+    assert kinds.ordinals("the forty-third session and the second-cycle review") == {
         "session": {43}, "cycle": {2}}
-    held = hit(unit("13", "The Human Rights Council held 47 meetings during its forty-third "
-                          "session."))
-    q = "How many meetings did the Council hold during its forty-fourth session?"
-    other = refusal.decide(q, [held], flat_idf, 0.1)
-    assert other.refuse and other.reason == "the paragraphs are about another session 43, not 44"
-    assert not refusal.decide(q.replace("forty-fourth", "43rd"), [held], flat_idf, 0.1).refuse
-    # A paragraph that names no numbered session may still answer.
-    plain = hit(unit("14", "The Human Rights Council held 47 meetings."))
-    assert not refusal.decide(q, [plain], flat_idf, 0.1).refuse
 
 
-def test_heldout3_forms_hyphenated_names_frequencies_countries_and_names_of_people() -> None:
+def test_hyphenated_names_frequencies_and_names_of_people() -> None:
     # "UNODC-backed" names UNODC.
     assert "unodc" in names("Which UNODC-backed operation mapped trafficking routes?")
     # "How often …?" is answered by a frequency.
     report = hit(unit("25", "We acknowledge the biennial Global Report on Trafficking in Persons "
                             "prepared by UNODC."))
-    assert not refusal.decide("How often does UNODC publish its global report?", [report],
-                              flat_idf, 0.1).refuse
-    # "Which country …?" needs a country other than those the question names.
-    rec = hit(unit("122.21", "The recommendation is incomprehensible to Slovenia."))
-    q = "Which country put forward recommendation 122.21 to Slovenia?"
-    said = refusal.decide(q, [rec], flat_idf, 0.1)
-    assert said.refuse and said.reason == "no paragraph names a country"
-    made = hit(unit("122.21", "Adopt a comprehensive strategy for Slovenia (Czechia);"))
-    assert not refusal.decide(q, [made], flat_idf, 0.1).refuse
+    assert not lacks("How often does UNODC publish its global report?", [report], "type_missing")
     # "What is the name of the first Roma woman …?" needs a person named.
     police = hit(unit("54", "The first female Roma police officer had entered the police force."))
     named = hit(unit("55", "Ms. Ana Novak became the first female Roma police officer."))
     q = "What is the name of the first Roma woman to join the police?"
-    assert refusal.decide(q, [police], flat_idf, 0.1).refuse
-    assert not refusal.decide(q, [police, named], flat_idf, 0.1).refuse
-
-
-def test_an_answer_keeps_to_paragraphs_about_the_countries_asked() -> None:
-    italy = hit(unit("376", "Italy had accepted 292 out of 306 recommendations."))
-    slovenia = hit(unit("791", "Slovenia had supported a total of 182 recommendations."))
-    q = "How many recommendations did Slovenia accept?"
-    assert refusal.about_countries(q, [italy, slovenia]) == [slovenia]
-    # None about them, or no country asked: all stay.
-    assert refusal.about_countries("How many recommendations did Peru accept?",
-                                   [italy, slovenia]) == [italy, slovenia]
-    assert refusal.about_countries("How many recommendations were accepted?",
-                                   [italy, slovenia]) == [italy, slovenia]
+    assert lacks(q, [police], "person_missing")
+    assert not lacks(q, [police, named], "person_missing")
 
 
 def test_a_religion_is_not_a_name_to_find() -> None:
@@ -563,16 +531,8 @@ def test_a_religion_is_not_a_name_to_find() -> None:
                           "application for a construction plot in 1969."))
     q = "When did Slovenia's Muslim community first ask for a building plot?"
     assert "muslim" not in names(q)
-    assert not refusal.decide(q, [plot], flat_idf, 0.1).refuse
-
-
-def test_going_to_asks_about_the_future_and_considering_speaks_of_it() -> None:
-    past = hit(unit("23", "The meeting of the Working Group was held in Vienna in 2019."))
-    q = "Where is the working group's tenth meeting going to take place?"
-    assert refusal.decide(q, [past], flat_idf, 0.1).refuse
-    plan = hit(unit("11", "South Africa was considering joining the Blue Heart Campaign."))
-    assert not refusal.decide("Is South Africa going to join the Blue Heart Campaign?", [plan],
-                              flat_idf, 0.1).refuse
+    # Slovenia, community, first, ask(ed)?, building plot: the words it has count.
+    assert feature(q, plot, "typed_coverage") > 0.5
 
 
 def test_a_follow_up_can_change_the_region() -> None:

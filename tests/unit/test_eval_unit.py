@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.refusal import counts_asked
+from rag.answer.kinds import counts_asked
 from rag.errors import InputError
 from rag.evaluation import gate, longest_shared_phrase, report
 from rag.evaluation.metrics import (
