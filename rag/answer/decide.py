@@ -45,6 +45,7 @@ _WHY = {
     "person_missing": "no paragraph names a person",
     "count_missing": "no paragraph counts what is asked",
     "only_listed": "the party asked about is only named in a list of speakers",
+    "country_missing": "no paragraph names {countries}",
 }
 
 
@@ -130,8 +131,9 @@ def _reason(question: str, row: Sequence[float], cal: Calibration,
     name = max(costs, key=costs.__getitem__, default="coverage")
     if costs.get(name, 0.0) <= 0:
         name = "coverage"
-    kind = evidence.read_question(question, idf).kind if name == "type_missing" else None
-    return _WHY[name].format(kind=kind or "answer")
+    info = evidence.read_question(question, idf)
+    return _WHY[name].format(kind=info.kind or "answer",
+                             countries=" or ".join(sorted(info.countries)) or "the country")
 
 
 def answering(hits: Sequence[Hit], assessment: Assessment, share: float = 0.5) -> list[Hit]:

@@ -11,6 +11,7 @@ Every feature lies in [0, 1]; the names are what the calibration file stores.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ FEATURES: tuple[str, ...] = (
     "person_missing",  # "Who chaired …?" and no person named
     "count_missing",   # "How many victims …?" and no number before "victims"
     "only_listed",     # the party asked about is only one name in a list or roll call
+    "country_missing",  # share of the countries the question names that the paragraph does not
 )
 #: Tried and removed, because removing each made no held-out set worse (heldout5,
 #: fitted on the other sets; docs/answers.md): coverage with the report title and
@@ -52,6 +54,18 @@ class QuestionInfo:
     person: bool
     lists_answer: bool
     speaker: frozenset[str]
+    #: Countries the question names, by the country table or an adjective ("Chinese").
+    countries: frozenset[str]
+
+
+def countries_in(text: str) -> set[str]:
+    """The countries a text names: by the country table's patterns, or by an adjective
+    of nationality ("the Chinese police")."""
+    found = regions.countries_named(text, lists=False)
+    for word in re.findall(r"\b[A-Z][a-z]{3,}\b", text):
+        if (country := regions.country_of_demonym(word)) is not None:
+            found.add(country)
+    return found
 
 
 def read_question(question: str, idf: Callable[[str], float]) -> QuestionInfo:
@@ -68,6 +82,7 @@ def read_question(question: str, idf: Callable[[str], float]) -> QuestionInfo:
         person=kinds.asks_person(question),
         lists_answer=kinds.asks_for_names(question),
         speaker=frozenset(kinds.speaker_names(question)),
+        countries=frozenset(countries_in(question)) if region is None else frozenset(),
     )
 
 
@@ -90,6 +105,19 @@ def _typed_cover(info: QuestionInfo, question: str, text: str, present: set[str]
         if info.kind is None or kinds.has_type(info.kind, span.text, question):
             best = max(best, _cover(info, evidence_terms(span.text.lower()) | names_have))
     return best
+
+
+def _missing_countries(info: QuestionInfo, evidence: str) -> float:
+    """Share of the question's countries the paragraph (with its heading and report
+    title) does not name: "What did Iceland say …" of a paragraph on Norway."""
+    if not info.countries:
+        return 0.0
+    named = countries_in(evidence) if len(info.countries) > 1 else set()
+    missing = [c for c in info.countries
+               if c not in named and not regions.names_all(evidence, {c})
+               and not any(regions.country_of_demonym(w) == c
+                           for w in re.findall(r"\b[A-Z][a-z]{3,}\b", evidence))]
+    return len(missing) / len(info.countries)
 
 
 def features(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
@@ -125,5 +153,6 @@ def features(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
             float(info.person and not kinds.names_a_person(text, question)),
             float(info.counted and not kinds.counts_asked(question, text)),
             float(listed),
+            _missing_countries(info, f"{titles.get(h.unit.doc, '')}. {h.unit.section}. {text}"),
         ])
     return rows

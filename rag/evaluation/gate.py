@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import InputError
-from rag.evaluation.metrics import METRICS
+from rag.evaluation.metrics import METRICS, UNGATED
 from rag.evaluation.runner import EvalRun
 
 LOWER_IS_BETTER = frozenset({"false_refusals"})
-GATED = tuple(METRICS)
+GATED = tuple(m for m in METRICS if m not in UNGATED)
 
 
 def load(path: Path) -> dict[str, Any]:

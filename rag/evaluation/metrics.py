@@ -45,6 +45,10 @@ class Record:
     mode: str = "extractive"
     sentences: list[SentenceCheck] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The calibrated decision's confidence, and whether the answer came with its
+    #: caution (rag/answer/decide.py); None / False in runs saved before them.
+    confidence: float | None = None
+    cautioned: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +59,8 @@ class Record:
                                s["supported"]) for s in row.get("sentences", [])]
         return cls(row["id"], row["question"], row["doc"], row["answer"], row["refused"],
                    row["citations"], row["retrieved"], row["latency_ms"],
-                   row.get("mode", "extractive"), sents, row.get("notes", []))
+                   row.get("mode", "extractive"), sents, row.get("notes", []),
+                   row.get("confidence"), row.get("cautioned", False))
 
 
 def _norm(text: str) -> str:
@@ -80,6 +85,7 @@ class Scores:
     fact_recall: float | None
     refused: bool
     latency_ms: float
+    cautioned: bool = False
 
 
 def score(q: Question, r: Record) -> Scores:
@@ -88,7 +94,8 @@ def score(q: Question, r: Record) -> Scores:
     cited = [(c["doc"], c["label"]) for c in r.citations]
     rank = first_hit_rank([(h["doc"], h["label"]) in gold for h in r.retrieved[:10]])
     if not q.answerable:
-        return Scores(False, None, None, None, None, None, None, r.refused, r.latency_ms)
+        return Scores(False, None, None, None, None, None, None, r.refused, r.latency_ms,
+                      r.cautioned)
     precision = support = None
     if cited:
         good = {(c.doc, c.label) for s in r.sentences for c in s.citations if c.supports}
@@ -106,6 +113,7 @@ def score(q: Question, r: Record) -> Scores:
         fact_recall=facts,
         refused=r.refused,
         latency_ms=r.latency_ms,
+        cautioned=r.cautioned,
     )
 
 
@@ -139,7 +147,15 @@ METRICS: dict[str, tuple[str, Extract]] = {
                          lambda ss: [float(s.refused) for s in ss if not s.answerable]),
     "false_refusals": ("answerable refused (false refusals)",
                        _ans(lambda s: float(s.refused))),
+    # Not gated: how often an answer says it may not answer fully, answerable
+    # questions and unanswerable ones apart.
+    "cautioned": ("answerable answered with a caution",
+                  _ans(lambda s: float(s.cautioned))),
+    "cautioned_unanswerable": ("unanswerable answered with a caution",
+                               lambda ss: [float(s.cautioned) for s in ss if not s.answerable]),
 }
+#: Metrics that describe rather than judge: reported, never gated.
+UNGATED = frozenset({"cautioned", "cautioned_unanswerable"})
 LATENCY = ("latency_p50_ms", "latency_p95_ms")
 
 

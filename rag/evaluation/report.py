@@ -13,7 +13,8 @@ from rag.evaluation.runner import EvalRun
 # paragraph cites perfectly and answers badly.
 SUMMARY = ("gold_hit", "fact_recall", "citation_precision", "citation_recall",
            "sentence_support", "recall@1", "recall@5", "mrr@10",
-           "refusal_accuracy", "false_refusals", "latency_p50_ms", "latency_p95_ms")
+           "refusal_accuracy", "false_refusals", "cautioned", "cautioned_unanswerable",
+           "latency_p50_ms", "latency_p95_ms")
 PER_DOC = ("gold_hit", "fact_recall", "citation_precision", "recall@5", "refusal_accuracy")
 CHART = ("gold_hit", "fact_recall", "citation_precision", "recall@5")
 

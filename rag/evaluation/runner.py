@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from rag.answer import Answerer, cite
+from rag.answer import UNSURE_NOTE, Answerer, cite
 from rag.evaluation.metrics import (
     CitedLabel,
     Metric,
@@ -93,7 +93,8 @@ def answer_one(answerer: Answerer, q: Question, mode: str | None, scope: Scope) 
         retrieved=[{"doc": h.unit.doc, "label": h.unit.label} for h in hits[:10]],
         latency_ms=round(latency, 2), mode=answer.mode,
         sentences=check_sentences(answer, settings.answer.support_threshold),
-        notes=answer.notes,
+        notes=answer.notes, confidence=answer.confidence,
+        cautioned=UNSURE_NOTE in answer.notes,
     )
 
 

@@ -20,7 +20,8 @@ from tests.conftest import free_port
 FOUNDING = Path(__file__).resolve().parents[2] / "corpus" / "CTOC_COP_WG.4_2019_draft.txt"
 
 DOC = FOUNDING.stem
-KEYS = {"question", "answer", "refused", "mode", "citations", "retrieved", "timings_ms", "notes"}
+KEYS = {"question", "answer", "refused", "mode", "citations", "retrieved", "timings_ms", "notes",
+        "confidence"}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,7 @@ def test_extractive_answer_cites_the_paragraph_that_says_it(answerer: Answerer) 
     assert [(c.label, c.verified) for c in a.citations] == [("10", True)]
     d = a.to_dict()
     assert set(d) == KEYS and set(d["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert 0.0 <= d["confidence"] <= 1.0
     assert set(d["citations"][0]) == {"doc", "label", "symbol", "text", "verified"}
     assert set(d["retrieved"][0]) == {"doc", "label", "score"}
 
