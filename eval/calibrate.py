@@ -1,6 +1,6 @@
 """Fit the answer-or-refuse decision (``rag/answer/calibration.json``) on the labelled sets.
 
-    python eval/calibrate.py [--home DIR] [--sets FILE ...] [--budget 0.03] [--write]
+    python eval/calibrate.py [--home DIR] [--sets FILE ...] [--budget 0.04] [--write]
     python eval/calibrate.py --support      # the support-check sweep instead
 
 Every question of the sets is asked in the **whole index** (the founding report
@@ -146,7 +146,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="Write rag/answer/calibration.json.")
     ap.add_argument("--ablate", action="store_true", help="Also try each feature removed.")
     ap.add_argument("--holdout", type=Path,
-                    help="With --ablate: fit on the other sets, score on this one, each "
+                    help="Fit on the other sets, score on this one, each "
                     "feature removed in turn (which features earn their place on a set "
                     "they were not found on).")
     ap.add_argument("--dump", type=Path, help="Write each question's out-of-fold confidence.")

@@ -121,8 +121,9 @@ class AnswerSettings(BaseModel):
         0.10,
         ge=0,
         le=1,
-        description="Refuse when no retrieved paragraph covers this share of the question's "
-        "idf weight (calibrated: eval/calibrate.py).",
+        description="LLM mode: an answer whose cited paragraphs cover less than this share of "
+        "the question's idf weight is off-topic and answered extractively instead (whether to "
+        "answer at all is the calibrated decision, rag/answer/decide.py).",
     )
     min_supported: float = Field(
         0.5,

@@ -223,7 +223,7 @@ class Answerer:
             return self._refusal(question, hits, symbols, notes)
         if assessment.outcome == "unsure":
             notes.append(UNSURE_NOTE)
-        hits = decide.answering(hits, assessment)
+        retrieved, hits = hits, decide.answering(hits, assessment)
         draft: list[cite.Sentence] = []
         region = extractive.region_asked(standalone)
         if region is not None:
@@ -235,7 +235,8 @@ class Answerer:
             draft = extractive.compose(standalone, hits, idf, max_sentences=cfg.max_sentences)
         sents = cite.verify(draft, hits, cfg.support_threshold)
         text, citations = cite.render(sents, symbols)
-        return Answer(question, text, False, "extractive", citations, hits, {}, notes)
+        # The record keeps everything retrieved ("More sources"), not only what was read.
+        return Answer(question, text, False, "extractive", citations, retrieved, {}, notes)
 
     def _llm_answer(
         self, question: str, standalone: str, hits: list[Hit], symbols: dict[str, str | None],

@@ -128,9 +128,9 @@ def _reason(question: str, row: Sequence[float], cal: Calibration,
             short = 1.0 - x if name.endswith("coverage") else x
             cost = abs(w) * short if (w > 0) == name.endswith("coverage") else 0.0
             costs[name] = cost
-    name = max(costs, key=costs.__getitem__, default="coverage")
+    name = max(costs, key=costs.__getitem__, default="text_coverage")
     if costs.get(name, 0.0) <= 0:
-        name = "coverage"
+        name = "text_coverage"
     info = evidence.read_question(question, idf)
     return _WHY[name].format(kind=info.kind or "answer",
                              countries=" or ".join(sorted(info.countries)) or "the country")

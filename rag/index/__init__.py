@@ -186,6 +186,8 @@ class Index:
                 self._sync_lexical()
                 self._sync_vocabulary()
                 self._drop_unused(stale)
+            elif not self.vocabulary().words:
+                self._sync_vocabulary()  # an index made before the vocabulary
             self._fresh.clear()
         if progress:
             progress("", len(files), len(files))

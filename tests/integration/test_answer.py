@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag.answer import CANNOT_ANSWER, Answerer
+from rag.answer import CANNOT_ANSWER, UNSURE_NOTE, Answerer, decide
 from rag.answer.llm import LLMUnavailable, Message
 from rag.cli import main
 from rag.index import Index
@@ -82,10 +82,28 @@ def test_every_citation_names_a_retrieved_paragraph_whose_text_it_carries(
 
 
 def test_unanswerable_question_is_refused_with_the_shared_phrase(answerer: Answerer) -> None:
-    a = answerer.ask("What did Iceland say about DNA databases?")
+    a = answerer.ask("How many victims did Iceland identify in 2018?")
     assert a.refused and a.answer.startswith(CANNOT_ANSWER)
     assert a.citations == [] and "Nearest paragraphs:" in a.answer
-    assert a.notes == ["not answered: no paragraph names Iceland"]
+    assert len(a.notes) == 1 and a.notes[0].startswith("not answered: ")
+    assert a.confidence is not None and a.confidence < decide.load().refuse_below
+
+
+def test_weak_evidence_is_not_a_confident_answer(answerer: Answerer) -> None:
+    # Iceland is not in the founding report: refused, or answered with the caution.
+    weak = answerer.ask("What did Iceland say about DNA databases?")
+    strong = answerer.ask("What did China say about DNA databases?")
+    assert weak.confidence is not None and strong.confidence is not None
+    assert weak.confidence < strong.confidence
+    assert weak.refused or UNSURE_NOTE in weak.notes
+    assert UNSURE_NOTE not in strong.notes and not strong.refused
+
+
+def test_a_word_the_reports_never_use_is_read_as_theirs(answerer: Answerer) -> None:
+    a = answerer.ask("How many missing kids were found through China's alert platform?")
+    assert a.standalone is not None and "children" in a.standalone and "kids" not in a.standalone
+    assert any("“kids” as “children”" in n for n in a.notes)
+    assert not a.refused and "[¶10]" in a.answer
 
 
 def test_a_region_question_gets_the_attendance_list_cut_to_the_region(
