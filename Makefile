@@ -43,7 +43,7 @@ lint: dev
 # Citation accuracy on every question set (report in eval/report/), then the
 # retrieval comparison with the LangChain tutorial pipeline.
 eval: dev
-	$(BIN)/reportbot eval --report eval/report --out eval/report/answers.jsonl --baseline \
+	$(BIN)/reportbot eval --scope whole --report eval/report --out eval/report/answers.jsonl --baseline \
 		--gate eval/thresholds.json
 	$(BIN)/python eval/retrieval.py
 
