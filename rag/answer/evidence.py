@@ -35,7 +35,7 @@ FEATURES: tuple[str, ...] = (
     "country_missing",  # share of the countries the question names that the paragraph does not
 )
 #: Tried and removed, because removing each made no held-out set worse (heldout5,
-#: fitted on the other sets; docs/answers.md): coverage with the report title and
+#: fitted on the other sets; docs/evaluation.md): coverage with the report title and
 #: heading, best-sentence coverage, the share of hits from one report, the rarest
 #: missing word, the share of the question's names missing, "When will …" without
 #: a future tense, another numbered session, a region without its countries, and

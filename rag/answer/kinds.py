@@ -7,7 +7,7 @@ are features of the calibrated decision (:mod:`rag.answer.evidence`) and
 preferences of the extractive answer (:mod:`rag.answer.extractive`); none of
 them refuses on its own. Each one is kept because removing it made the
 decision worse on a held-out set it was not written for (``eval/calibrate.py
---ablate --holdout``; docs/answers.md has the table).
+--holdout``; docs/evaluation.md says what each removal did).
 """
 
 from __future__ import annotations
