@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
-from rag.index.lexical import Key
+from rag.index.lexical import Key, initials
 from rag.settings import RetrievalSettings
 from rag.types import DocInfo, Hit, Unit
 
@@ -136,7 +136,6 @@ def reports_of_years(question: str, docs: Mapping[str, DocInfo]) -> frozenset[st
 #: A name as reports spell it out: "Committee on Economic, Social and Cultural Rights".
 _SPELT_OUT = re.compile(r"[A-Z][a-z]+(?:(?:,?\s+(?:(?:of|on|and|the|for|against|in|to)\s+)*)"
                         r"[A-Z][a-z]+)+")
-_LINK_WORDS = frozenset({"of", "on", "and", "the", "for", "against", "in", "to"})
 _ACRONYM = re.compile(r"\b[A-Z]{3,7}\b")
 #: lexical view key → acronym (lower case) → the name it abbreviates, built on first need.
 _SPELT: dict[str, dict[str, str]] = {}
@@ -151,10 +150,8 @@ def _spelt_out(snap: Snapshot) -> dict[str, str]:
         for units in snap.lexical.doc_units.values():
             for u in units:
                 for name in _SPELT_OUT.findall(u.text):
-                    words = re.findall(r"[A-Za-z]+", name)
-                    initials = "".join(w[0] for w in words if w not in _LINK_WORDS).lower()
-                    if len(initials) >= 3:
-                        by = counts.setdefault(initials, {})
+                    if len(acronym := initials(name)) >= 3:
+                        by = counts.setdefault(acronym, {})
                         by[name] = by.get(name, 0) + 1
         found = {a: max(names, key=names.__getitem__) for a, names in counts.items()}
         _SPELT.clear()  # one view at a time: the old one is gone after a change
@@ -175,7 +172,7 @@ def expansions(question: str, snap: Snapshot) -> list[str]:
     lexical = snap.lexical
     for acronym in _ACRONYM.findall(question):
         term = acronym.lower()
-        if lexical.searcher.doc_freq("text", term) or lexical.searcher.doc_freq("scope", term):
+        if lexical.has_term(term):
             continue  # the reports use it: BM25 finds it as it is
         if (name := _spelt_out(snap).get(term)) is not None:
             out.append(name)
@@ -196,8 +193,7 @@ def reword(index: Index, question: str) -> tuple[str, list[tuple[str, str]]]:
     unknown = []
     for word in dict.fromkeys(_QUESTION_WORD.findall(question)):
         stems = lexical.terms(word)
-        if stems and not any(lexical.searcher.doc_freq("text", t)
-                             or lexical.searcher.doc_freq("scope", t) for t in stems):
+        if stems and not any(lexical.has_term(t) for t in stems):
             unknown.append(word)
     if not unknown:
         return question, []

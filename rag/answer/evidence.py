@@ -61,11 +61,12 @@ class QuestionInfo:
 def countries_in(text: str) -> set[str]:
     """The countries a text names: by the country table's patterns, or by an adjective
     of nationality ("the Chinese police")."""
-    found = regions.countries_named(text, lists=False)
-    for word in re.findall(r"\b[A-Z][a-z]{3,}\b", text):
-        if (country := regions.country_of_demonym(word)) is not None:
-            found.add(country)
-    return found
+    return regions.countries_named(text, lists=False) | _demonym_countries(text)
+
+
+def _demonym_countries(text: str) -> set[str]:
+    return {country for word in re.findall(r"\b[A-Z][a-z]{3,}\b", text)
+            if (country := regions.country_of_demonym(word)) is not None}
 
 
 def read_question(question: str, idf: Callable[[str], float]) -> QuestionInfo:
@@ -112,11 +113,11 @@ def _missing_countries(info: QuestionInfo, evidence: str) -> float:
     title) does not name: "What did Iceland say …" of a paragraph on Norway."""
     if not info.countries:
         return 0.0
-    named = countries_in(evidence) if len(info.countries) > 1 else set()
+    # Only the asked countries' patterns are tried (regions.names_all): naming every
+    # country of a long speaker list costs far more.
+    adjectives = _demonym_countries(evidence)
     missing = [c for c in info.countries
-               if c not in named and not regions.names_all(evidence, {c})
-               and not any(regions.country_of_demonym(w) == c
-                           for w in re.findall(r"\b[A-Z][a-z]{3,}\b", evidence))]
+               if c not in adjectives and not regions.names_all(evidence, {c})]
     return len(missing) / len(info.countries)
 
 

@@ -102,15 +102,22 @@ def report_scope(units: Iterable[Unit]) -> frozenset[str]:
         return frozenset()
     words = set(analyze(head.text))
     for name in _NAME_RUN.findall(head.text):
-        initials = [w[0] for w in re.findall(r"[\w’'-]+", name) if w.lower() not in _LINKS]
-        if len(initials) >= 3:
-            words.add("".join(initials).lower())
+        if len(acronym := initials(name)) >= 3:
+            words.add(acronym)
     return frozenset(words)
+
+
+def initials(name: str) -> str:
+    """A name's acronym as reports form it, lower case: "Universal Periodic Review" →
+    "upr", "Committee on Economic, Social and Cultural Rights" → "cescr"."""
+    return "".join(w[0] for w in re.findall(r"[\w’'-]+", name)
+                   if w.lower() not in LINK_WORDS).lower()
 
 
 _NAME_RUN = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:(?:of|the|on|for|and|in|against|to)\s+)*"
                        r"[A-Z][\w’'-]+)+")
-_LINKS = frozenset({"of", "the", "on", "for", "and", "in", "against", "to"})
+#: Words inside a name that its acronym skips.
+LINK_WORDS = frozenset({"of", "the", "on", "for", "and", "in", "against", "to"})
 
 
 def lexical_text(unit: Unit, scope: frozenset[str] = frozenset()) -> str:
@@ -201,7 +208,11 @@ class LexicalIndex:
 
     def terms(self, text: str) -> list[str]:
         """The BM25 terms of a text, as the index spells them."""
-        return list(_analyzer().analyze(text))
+        return analyze(text)
+
+    def has_term(self, term: str) -> bool:
+        """Whether any unit has this (stemmed) term, in its text or its report's scope."""
+        return bool(self.searcher.doc_freq("text", term) or self.searcher.doc_freq("scope", term))
 
     def search(self, query: str, n: int, doc: str | None = None, *,
                also: str = "", also_weight: float = 0.3,
