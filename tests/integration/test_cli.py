@@ -40,6 +40,10 @@ def test_commands_end_to_end(cli_home: Path) -> None:
     code, out, _ = run("docs", "--json")
     (doc,) = json.loads(out)
     assert doc["id"] == "CTOC_COP_WG.4_2019_draft" and doc["paragraphs"] == 50
+    code, out, _ = run("docs")  # in a pipe: tab-separated, nothing cut
+    assert out.splitlines()[0].split("\t") == ["id", "symbol", "date", "¶", "units", "title"]
+    assert out.splitlines()[1].split("\t")[0] == doc["id"]
+    assert out.splitlines()[1].split("\t")[-1] == doc["title"]
 
     code, out, _ = run("search", "What did China say about DNA databases?", "-k", "3", "--json")
     hits = json.loads(out)["hits"]

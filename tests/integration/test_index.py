@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from rag.index import Index
 from rag.index.embed import Embedder
 from rag.retrieve import Query, search
 from rag.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, start_chroma
 
 pytestmark = pytest.mark.slow
 
@@ -167,18 +165,6 @@ def test_whole_shared_corpus(settings: Settings, embedder: Embedder, shared_corp
     assert "Recommendation 6" in labels
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[str]:
-    """A real `chroma run` server on localhost."""
-    port = free_port()
-    proc = _start_chroma(tmp_path / "server", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 def test_chroma_server_mode(
     chroma_server: str,
     embedder: Embedder,
@@ -296,21 +282,6 @@ def test_unchanged_paragraphs_are_not_embedded_again(
     assert len({h.unit.text for h in hits}) == len(hits)
 
 
-def _start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
-    exe = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc
-        time.sleep(0.2)
-    proc.kill()
-    pytest.fail("chroma server did not start")
-
-
 def test_chroma_server_restarted_mid_ingest(
     embedder: Embedder, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -320,7 +291,7 @@ def test_chroma_server_restarted_mid_ingest(
     from rag.errors import StoreUnavailable
 
     port = free_port()
-    server = _start_chroma(tmp_path / "server", port)
+    server = start_chroma(tmp_path / "server", port)
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "client"))
     monkeypatch.setenv("RAG_CHROMA_URL", f"http://127.0.0.1:{port}")
     settings = Settings()
@@ -340,7 +311,7 @@ def test_chroma_server_restarted_mid_ingest(
             assert "RAG_CHROMA_URL" in str(exc)
         stopper.join()
         server.wait(timeout=30)
-        server = _start_chroma(tmp_path / "server", port)  # restarted, same data
+        server = start_chroma(tmp_path / "server", port)  # restarted, same data
         index = Index(settings, embedder)
         report = index.ingest([corpus_copy])
         assert report.count("failed") == 0
