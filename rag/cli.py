@@ -182,6 +182,57 @@ def show(doc: str, label: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("doc")
+@click.option("--json", "as_json", is_flag=True, help="One record per unit, as JSON.")
+@friendly
+def outline(doc: str, as_json: bool) -> None:
+    """Show what the parser made of a document: sections, embedded texts, every unit.
+
+    DOC is an indexed document's id or a report file (parsed, not indexed): check a
+    report's structure before trusting answers on it.
+    """
+    from rag.parse import LARGE_UNIT_CHARS, SUPPORTED_SUFFIXES, parse_file
+
+    path = Path(doc)
+    warnings: tuple[str, ...] = ()
+    if path.is_file():
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise InputError(f"{path}: unsupported format; supported: "
+                             f"{', '.join(SUPPORTED_SUFFIXES)}")
+        parsed = parse_file(path)
+        name, title, units = parsed.display_name, parsed.title, list(parsed.units)
+        warnings = parsed.warnings
+    else:
+        info, units = _index().units_of(doc)
+        name, title = info.display_name, info.title
+    rows: list[dict[str, Any]] = [{"label": u.label, "kind": u.kind, "scope": u.scope,
+             "section": u.section,
+             "chars": len(u.text), "tokens": u.tokens} for u in units]
+    if as_json:
+        _emit_json(rows)
+        return
+    click.echo(f"{name}: {title or '(no title)'}")
+    kinds: dict[str, int] = {}
+    for u in units:
+        kinds[u.kind] = kinds.get(u.kind, 0) + 1
+    click.echo(f"{len(units)} units: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
+    for w in warnings:
+        click.echo(f"warning: {w}")
+    width = max((len(r["label"]) for r in rows if r["kind"] != "heading"), default=10)
+    section = None
+    for u, r in zip(units, rows, strict=True):
+        if u.kind == "heading" or u.section != section:
+            if u.section and u.section != section:
+                depth = u.section.count(" > ")
+                click.echo(f"{'  ' * depth}§ {u.section.split(' > ')[-1]}")
+            section = u.section
+            if u.kind == "heading":
+                continue
+        flag = "  ⚠ large" if r["chars"] > LARGE_UNIT_CHARS else ""
+        click.echo(f"    {r['label']:<{width}}  {r['kind']:<12} {r['chars']:>7,}{flag}")
+
+
+@main.command()
 @click.argument("query")
 @click.option("--doc", help="Search only this document (an id from `reportbot docs`).")
 @click.option("-k", "k", type=click.IntRange(1, 200), help="How many paragraphs to return.")

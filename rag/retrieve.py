@@ -17,13 +17,26 @@ from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
 from rag.index.lexical import Key, initials
 from rag.settings import RetrievalSettings
-from rag.types import DocInfo, Hit, Unit
+from rag.types import DocInfo, Hit, Unit, label_key
 
 _MENTION = re.compile(
     r"(?:\b(recommendations?)\s+(\d{1,3}(?:\.\d{1,3})?)|(?:\bparagraphs?|\bpara\.?|¶)\s*"
     r"(\d{1,4}(?:\.\d{1,3})?))\b",
     re.I,
 )
+#: An embedded text a question names: "resolution 68/1", "draft decision I", "annex II".
+_SCOPE_NAME = (r"(?:(?:draft\s+|intersessional\s+)?(?:resolution|decision)\s+"
+               r"(?:\d{1,4}/\d{1,4}|\d{1,4}(?:\s*\(\d{4}\))?|[IVXL]{1,6}\b)|annex\s+[IVXL\d]{1,6}\b)")
+#: "operative paragraph 3 of resolution 68/1", "preambular paragraph 2 of decision 7/2",
+#: "paragraph 5 of annex I"; and "resolution 68/1, paragraph 3", "annex I ¶5".
+_SCOPED_MENTION = re.compile(
+    rf"\b(?:(?P<kind1>operative|preambular)\s+)?(?:paragraphs?|paras?\.?|¶|pp|op)\s*"
+    rf"(?P<n1>\d{{1,3}})\s+(?:of|in)\s+(?:the\s+)?(?P<scope1>{_SCOPE_NAME})"
+    rf"|\b(?P<scope2>{_SCOPE_NAME}),?\s+(?:(?P<kind2>operative|preambular)\s+)?"
+    rf"(?:paragraphs?|paras?\.?|¶|pp|op)\s*(?P<n2>\d{{1,3}})\b",
+    re.I,
+)
+_SCOPE_MENTION = re.compile(rf"\b{_SCOPE_NAME}", re.I)
 #: A question about recommendations, by name or by what they do: "What should
 #: states do …?", "What research does the Working Group want states to do?"
 _ABOUT_RECOMMENDATIONS = re.compile(
@@ -46,12 +59,36 @@ def mentioned_labels(question: str) -> set[str]:
     A UPR recommendation is a sub-item, so 'recommendation 122.66' → '122.66'.
     """
     labels: set[str] = set()
+    for m in _SCOPED_MENTION.finditer(question):
+        scope = _scope_name(m.group("scope1") or m.group("scope2"))
+        n = m.group("n1") or m.group("n2")
+        kind = (m.group("kind1") or m.group("kind2") or "").lower()
+        labels.add(f"{scope} PP{n}" if kind == "preambular" else f"{scope} ¶{n}")
+    question = _SCOPED_MENTION.sub(" ", question)
     for m in _MENTION.finditer(question):
         if m.group(2):
             labels.add(m.group(2) if "." in m.group(2) else f"Recommendation {m.group(2)}")
         elif m.group(3):
             labels.add(m.group(3))
     return labels
+
+
+def _scope_name(text: str) -> str:
+    """"RESOLUTION 68/1" → "Resolution 68/1", as the parser labels embedded texts."""
+    words = re.sub(r"\s+", " ", text.strip()).split(" ")
+    return " ".join([words[0].capitalize(), *(w.lower() if w.isalpha() and w.lower() in
+                                              ("resolution", "decision") else w
+                                              for w in words[1:])])
+
+
+def mentioned_scopes(question: str) -> set[str]:
+    """Keys (:func:`label_key`) of the embedded texts a question names."""
+    return {label_key(_scope_name(m.group(0))) for m in _SCOPE_MENTION.finditer(question)}
+
+
+def in_scope(unit: Unit, scopes: set[str]) -> bool:
+    key = label_key(unit.label)
+    return any(key == s or key.startswith(s + " ") for s in scopes)
 
 
 def about_recommendations(question: str) -> bool:
@@ -257,6 +294,7 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
                 scores[key] *= 1.0 + config.year_boost
     about_recs = about_recommendations(query.text)
     named = mentioned_labels(query.text)
+    scopes = mentioned_scopes(query.text)
     top = max(scores.values(), default=1.0)
     for key in list(scores):
         unit = unit_of[key]
@@ -265,10 +303,15 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
             continue
         if about_recs and _prefers(unit):
             scores[key] *= 1.0 + config.section_boost
-    for label in named:
-        for doc in [query.doc] if query.doc else list(snap.docs):
-            if (doc, label) in unit_of:
-                key = same((doc, label))
+        if scopes and in_scope(unit, scopes):
+            # "What does resolution 68/1 ask of UNODC?": its paragraphs before the
+            # other resolutions' (which share most of its words).
+            scores[key] *= 1.0 + config.section_boost
+    wanted = {label_key(label) for label in named}
+    for doc in ([query.doc] if query.doc else list(snap.docs)) if wanted else []:
+        for unit in snap.lexical.doc_units.get(doc, []):
+            if label_key(unit.label) in wanted:
+                key = same((doc, unit.label))
                 scores[key] = scores.get(key, 0.0) + top  # named units come first
 
     best = sorted(scores, key=lambda k: (-scores[k], unit_of[k].doc, unit_of[k].order))

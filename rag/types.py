@@ -7,13 +7,21 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 UnitKind = Literal[
-    "paragraph", "subparagraph", "recommendation", "block", "heading", "title", "text"
+    "paragraph", "subparagraph", "recommendation", "block", "preamble", "turn", "heading",
+    "title", "text"
 ]
 
 #: Kinds that carry the report's own numbering and are what answers cite.
 NUMBERED_KINDS: frozenset[str] = frozenset(
-    {"paragraph", "subparagraph", "recommendation", "block"}
+    {"paragraph", "subparagraph", "recommendation", "block", "preamble", "turn"}
 )
+
+
+def label_key(label: str) -> str:
+    """A label as compared: "¶ 10" = "10", "p. 12, China" = "p. 12 China", any case."""
+    key = re.sub(r"\s+", " ", label).strip().lower().replace(",", "")
+    key = re.sub(r"¶\s*", "¶", key)
+    return re.sub(r"^¶(?=\d)", "", key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +53,20 @@ class Unit:
             return f"{path[-2]} > {path[-1]}"
         return path[-1]
 
+    @property
+    def scope(self) -> str:
+        """The embedded text the unit belongs to ("Resolution 68/1", "Annex I"), or ""."""
+        if m := re.match(r"^(.*?)\s+(?:¶\S+|PP\d+|text \d+)$", self.label):
+            return m.group(1)
+        if _SCOPE_LABEL.match(self.label):
+            return self.label
+        return ""
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_SCOPE_LABEL = re.compile(r"^(?:Resolution|Decision|Draft |Intersessional |Annex\b)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rag.answer.text import names, normalise, numbers, sentences, terms
-from rag.types import Citation, Hit, Unit
+from rag.types import Citation, Hit, Unit, label_key
 
 #: Default share of a sentence's content words its paragraph must contain
 #: (calibrated by eval/calibrate.py; see the README, "Citation checks").
 SUPPORT_THRESHOLD = 0.6
 
-_LABEL = r"(?:Recommendation\s+\d{1,3}|Text\s+\d{1,4}|\d{1,4}(?:\.\d{1,3})?(?:[–-]\d{1,3})?)"
+_NUMBER = r"\d{1,4}(?:\.\d{1,3})?(?:[–-]\d{1,3})?"
+#: An embedded text's name: "Resolution 68/1", "Draft decision I", "Annex II",
+#: "Intersessional decision 3 Annex I".
+_SCOPE = (r"(?:(?:(?:Draft|Intersessional)\s+(?:resolution|decision)|Resolution|Decision)"
+          r"\s+[IVXL\d/]+(?:\s*\(\d{4}\))?(?:\s+Annex(?:\s+[IVXL\d]+)?)?"
+          r"|Annex(?:\s+[IVXL\d]+)?)")
+_LABEL = (rf"(?:Recommendation\s+\d{{1,3}}|Text\s+\d{{1,4}}"
+          rf"|{_SCOPE}(?:\s+(?:¶\s*{_NUMBER}|PP\d{{1,3}}|text\s+\d{{1,3}}))?"
+          rf"|PP\d{{1,3}}|{_NUMBER}"
+          # a verbatim record's speaker turn: "p. 12 China", "p. 3 Acting President #2"
+          r"|p\.\s*\d{1,4},?\s+[A-Z][^\[\]();:¶]{1,80}?(?:\s+part\s+\d{1,2})?(?:\s+#\d)?)")
 _REF = re.compile(
     rf"^\s*(?P<doc>.*?)\s*(?:¶+|paras?\.?|paragraphs?)?\s*(?P<label>{_LABEL})\s*$", re.I
 )
@@ -73,7 +83,12 @@ def find_citations(answer: str) -> list[RawCitation]:
         inside = m.group(1) or m.group(2)
         doc = ""
         refs: list[tuple[str, str]] = []
-        for piece in _SEPARATORS.split(inside):
+        whole = _REF.match(inside)
+        # One reference first: a speaker turn's country may hold "and" or a comma
+        # ("[p. 3 Bosnia and Herzegovina]").
+        pieces = [inside] if whole and whole.group("label").startswith("p.") \
+            else _SEPARATORS.split(inside)
+        for piece in pieces:
             r = _REF.match(piece)
             if r is None:
                 refs = []
@@ -123,7 +138,7 @@ def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD)
 
 
 def _label_key(label: str) -> str:
-    return re.sub(r"\s+", " ", label).strip().lower()
+    return label_key(label)
 
 
 def _doc_matches(ref: str, hit: Hit) -> bool:

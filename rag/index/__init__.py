@@ -35,7 +35,15 @@ from rag.index.vcache import CachedEmbeddings
 from rag.index.vocab import Vocabulary, VocabularyStore, words_of
 from rag.parse import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_file
 from rag.settings import Settings
-from rag.types import NUMBERED_KINDS, DocInfo, FileResult, FileStatus, IngestReport, Unit
+from rag.types import (
+    NUMBERED_KINDS,
+    DocInfo,
+    FileResult,
+    FileStatus,
+    IngestReport,
+    Unit,
+    label_key,
+)
 
 #: Tiktoken tokens per part. MiniLM's window is 256 word pieces; this text runs
 #: at ~1.2 word pieces per cl100k token, so 180 tokens plus the heading fit.
@@ -345,6 +353,14 @@ class Index:
 
         return Snapshot(docs, lexical.view(versions, fetch))
 
+    def units_of(self, doc: str) -> tuple[DocInfo, list[Unit]]:
+        """A document's units in reading order."""
+        snap = self.snapshot()
+        if doc not in snap.docs:
+            raise UnknownDocument(doc, snap.docs)
+        units = sorted(snap.lexical.doc_units.get(doc, []), key=lambda u: u.order)
+        return snap.docs[doc], units
+
     def unit(self, doc: str, label: str) -> tuple[DocInfo, Unit]:
         """The unit a citation names, with its document."""
         snap = self.snapshot()
@@ -353,7 +369,7 @@ class Index:
         units = snap.lexical.doc_units.get(doc, [])
         found = next((u for u in units if u.label == label), None)
         if found is None:
-            found = next((u for u in units if u.label.lower() == label.strip().lower()), None)
+            found = next((u for u in units if label_key(u.label) == label_key(label)), None)
         if found is None:
             raise UnknownLabel(doc, label, [u.label for u in units if u.kind in NUMBERED_KINDS])
         return snap.docs[doc], found

@@ -15,15 +15,19 @@ from rag.errors import InputError, ParseError
 from rag.parse import meta
 from rag.parse.layout import Line, split_lines
 from rag.parse.readers import READERS, read
-from rag.parse.structure import Structurer
+from rag.parse.structure import RawUnit, Structurer
 from rag.parse.text import join_lines, vocabulary
+from rag.parse.turns import is_verbatim, turns
 from rag.types import NUMBERED_KINDS, Document, Unit
 
 #: Bump when parsing changes what units or labels a file gives: it is part of
 #: the index fingerprint and of every document's version.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
+
+#: A unit longer than this (characters) is named in a warning at ingest.
+LARGE_UNIT_CHARS = 6000
 
 
 def parse_file(path: Path, doc_id: str | None = None) -> Document:
@@ -50,6 +54,12 @@ def parse_text(
         raise ParseError(f"{path or doc_id}: the file is empty")
     lines = split_lines(text)
     raw_units = Structurer(lines).run()
+    numbered = {"paragraph", "subparagraph", "recommendation"}
+    if not any(u.kind in numbered for u in raw_units):
+        if is_verbatim(lines):
+            raw_units = turns(lines)
+        elif len(raw_units) == 1:
+            raw_units = _split_title_block(raw_units[0])
     vocab = vocabulary(lines)
     units: list[Unit] = []
     for order, raw in enumerate(raw_units):
@@ -80,6 +90,14 @@ def parse_text(
     warnings: list[str] = []
     if not any(u.kind in NUMBERED_KINDS for u in units):
         warnings.append("no numbered paragraphs found: units are labelled text blocks")
+    large = [u for u in units if len(u.text) > LARGE_UNIT_CHARS]
+    if large:
+        # A unit this long is usually text the parser did not recognise (an embedded
+        # resolution, an annex): say which, so it never passes silently.
+        named = ", ".join(f"{u.label} ({len(u.text):,} characters)" for u in large[:5])
+        more = f" and {len(large) - 5} more" if len(large) > 5 else ""
+        warnings.append(f"suspiciously large units: {named}{more}; "
+                        f"check them with `reportbot outline {doc_id}`")
     return Document(
         id=doc_id,
         path=path,
@@ -92,6 +110,20 @@ def parse_text(
         units=tuple(units),
         warnings=tuple(warnings),
     )
+
+
+#: In a text with no structure at all, the first line this long ends the title block:
+#: a one-page decision is its masthead, then a block of prose.
+_PROSE_LINE = 70
+
+
+def _split_title_block(title: RawUnit) -> list[RawUnit]:
+    """A document that is all title block: the masthead, then its text as ``Text 1``."""
+    lines = title.lines
+    k = next((n for n, ln in enumerate(lines) if n >= 2 and len(ln.text) >= _PROSE_LINE), None)
+    if k is None:
+        return [title]
+    return [RawUnit("Title", "title", "", lines[:k]), RawUnit("Text 1", "text", "", lines[k:])]
 
 
 def _title_text(lines: list[Line], vocab: frozenset[str], _skip: int = 0) -> str:

@@ -13,12 +13,18 @@ from dataclasses import dataclass
 
 #: A document symbol alone on a line: A/HRC/43/15, A/HRC/WG.6/34/SVN/1, A/RES/80/9.
 SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9]{0,9}(?:/[A-Za-z0-9.\-]+){2,8}")
-_SYMBOL_LINE = re.compile(rf"^(?:\d{{1,4}}\s+)?{SYMBOL_RE.pattern}(?:\s+\d{{1,4}})?$")
+_SYMBOL_LINE = re.compile(
+    rf"^(?:\d{{1,4}}\s+)?{SYMBOL_RE.pattern}(?:\s*\(\d{{4}}\))?(?:\s+\d{{1,4}})?$"
+)
 _PAGE_NUMBER = re.compile(r"^(?:-\s*)?\d{1,4}(?:\s*-)?$|^Page\s+\d+(?:\s+of\s+\d+)?$", re.I)
 _JOB_NUMBER = re.compile(
     r"^(?:\d{1,4}\s+)?GE\.\d{2}-\d{4,6}(?:\s*\([A-Z]\))?(?:\s+\d{1,6})*(?:\s+\d{1,4})?$"
 )
 _RECYCLE = re.compile(r"^Please\s+recycle", re.I)
+# Running heads of newer UN PDFs: "2/16 25-10019", "25-10019 3/16" (page of pages and
+# job number), "A/79/PV.64 16/04/2025" (symbol and date).
+_PAGE_OF = re.compile(r"^(?:\d{1,4}/\d{1,4}\s+\d{2}-\d{5}|\d{2}-\d{5}\s+\d{1,4}/\d{1,4})$")
+_SYMBOL_DATE = re.compile(rf"^(?:\*\d{{6,}}\*)?{SYMBOL_RE.pattern}\s+\d{{2}}/\d{{2}}/\d{{4}}$")
 # pdftotext renders the barcode font as private-use characters, or as *1921936*.
 _BARCODE = re.compile(r"^(?:[\ue000-\uf8ff\s]+|\*\d{6,}\*)$")
 _FOOTNOTE_START = re.compile(r"^(\d{1,3}|\*{1,3})\s+\S")
@@ -43,7 +49,8 @@ def _is_noise(text: str) -> bool:
 
 
 def _is_header_footer(text: str) -> bool:
-    return bool(_SYMBOL_LINE.match(text) or _PAGE_NUMBER.match(text) or _is_noise(text))
+    return bool(_SYMBOL_LINE.match(text) or _PAGE_NUMBER.match(text) or _is_noise(text)
+                or _PAGE_OF.match(text) or _SYMBOL_DATE.match(text))
 
 
 def _footnote_block_start(lines: list[Line]) -> int | None:

@@ -112,4 +112,27 @@ def extract(doc_id: str, title_lines: list[str], text: str) -> Metadata:
     if found:
         date = f"{int(found.group(1))} {found.group(2)} {found.group(3)}"
     body = next((b for b in BODIES if b in joined), None)
-    return Metadata(_symbol(doc_id, title_lines, text), _title(title_lines), date, body)
+    symbol = _symbol(doc_id, title_lines, text)
+    title = _verbatim_title(title_lines, body) if symbol and "/PV." in symbol else None
+    return Metadata(symbol, title or _title(title_lines), date, body)
+
+
+_MEETING = re.compile(r"^\d{1,4}(?:st|nd|rd|th)\s+(?:plenary\s+)?meeting$", re.I)
+_SESSION = re.compile(r"^[A-Z][a-z-]+(?:-[a-z]+)?\s+(?:special\s+|emergency\s+special\s+)?session$")
+_PRESIDENT = re.compile(r"^President:\s*(.+?)[\s.]*\(([^)]+)\)$")
+
+
+def _verbatim_title(title_lines: list[str], body: str | None) -> str | None:
+    """A verbatim record's title: body, session, meeting and who presided."""
+    cells = [re.sub(r"\s+", " ", x).strip() for x in title_lines]
+    meeting = next((x for x in cells if _MEETING.match(x)), None)
+    if meeting is None:
+        return None
+    session = next((x for x in cells if _SESSION.match(x)), None)
+    president = next((m for x in cells if (m := _PRESIDENT.match(x))), None)
+    parts = [p for p in (body, session, meeting) if p]
+    title = ", ".join(parts)
+    if president:
+        name = re.sub(r"(?:\s*\.)+$", "", president.group(1)).strip()
+        title += f" (President: {name}, {president.group(2)})"
+    return title

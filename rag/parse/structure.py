@@ -27,6 +27,22 @@ PART_RE = re.compile(
     r"^(?:Annex(?:es)?(?:\s+[IVXL0-9]+)?|Appendix(?:\s+[IVXL0-9]+)?|"
     r"Part\s+(?:One|Two|Three|Four|Five|[IVX]+))(?=$|\s|[:.])"
 )
+CHAPTER_RE = re.compile(r"^Chapter\s+[IVXL]{1,6}$")
+#: The heading of a text inside the report that numbers its own paragraphs: an adopted
+#: resolution or decision printed in full, a draft decision, an annex.
+SCOPE_RE = re.compile(
+    r"^(?:(?:(?:Draft|Intersessional)\s+(?:resolution|decision)|Resolution|Decision)\s+"
+    r"(?:[IVXL]{1,6}|\d{1,4}(?:/\d{1,4})?(?:\s*\(\d{4}\))?)|Annex(?:\s+([IVXL]{1,6}|\d{1,2}))?)$"
+)
+#: "The Security Council,", "The Commission on Narcotic Drugs,": the line that opens
+#: a resolution; the preambular paragraphs follow it.
+OPENER_RE = re.compile(r"^The\s+[A-Z][A-Za-z’'\- ]{2,90},$")
+#: How UN drafting starts a preambular paragraph: a participle or adjective
+#: ("Recalling", "Reaffirming also", "Deeply concerned", "Mindful"), by convention.
+PP_START_RE = re.compile(
+    r"^(?:(?:[A-Z][a-z]+ly\s+[a-z]+(?:ing|ed))|(?:[A-Z][a-z]{2,}(?:ing|ed))|Mindful|Aware|"
+    r"Conscious|Cognizant|Desirous|Guided)\b"
+)
 MD_HEADING_RE = re.compile(r"^#{1,6}\s+")
 LIST_ITEM_RE = re.compile(r"^(?:[-–•*]\s+)?(?:\([a-z]{1,4}\)|\([ivx]+\)|[•–-])\s")
 TOC_LEADER_RE = re.compile(r"\.{4,}|…{2,}|(?:\. ){4,}")
@@ -48,6 +64,26 @@ class RawUnit:
     section: str
     lines: list[Line] = field(default_factory=list)
     prefix_len: int = 0  # characters of the first line that are the number ("10.")
+
+
+@dataclass(slots=True)
+class Scope:
+    """An embedded text with its own numbering, and the numbering it interrupted."""
+
+    name: str  # "Resolution 68/1", "Annex II"
+    annex: bool
+    saved: tuple[int, int, int, set[str]]
+    label: str = ""  # the prefix its units' labels carry
+    texts: int = 0  # unnumbered blocks so far
+
+
+def _roman(text: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50}
+    total = 0
+    for a, b in zip(text, text[1:] + " ", strict=True):
+        v = values.get(a, 0)
+        total += -v if values.get(b, 0) > v else v
+    return total
 
 
 def _is_toc(text: str) -> bool:
@@ -139,6 +175,14 @@ class Structurer:
         self.counters = {"heading": 0, "text": 0}
         self.in_toc = False
         self.seen_structure = False
+        self.scopes: list[Scope] = []
+        self.scope_labels: set[str] = set()
+        self.preamble = False  # after "The Security Council,": preambular paragraphs follow
+        self.pp = 0
+        #: Items of a list a paragraph introduces ("…adopted its agenda, as follows:" then
+        #: "1. Opening of the Meeting."…): they number from 1 and belong to that paragraph.
+        self.list_n = 0
+        self.scope_seq: dict[str, int] = {}  # "Intersessional decision" → last number seen
 
     # -- helpers -----------------------------------------------------------
     @property
@@ -152,6 +196,14 @@ class Structurer:
         unit = RawUnit(label, kind, self._section_path(), [line], prefix_len)
         self.units.append(unit)
         return unit
+
+    @property
+    def prefix(self) -> str:
+        return self.scopes[-1].label if self.scopes else ""
+
+    def _label(self, number: str) -> str:
+        """A number as cited: "10" in the report, "Resolution 68/1 ¶3" inside an embedded text."""
+        return f"{self.prefix} ¶{number}" if self.prefix else number
 
     def _counter(self, kind: str) -> str:
         self.counters[kind] += 1
@@ -169,8 +221,16 @@ class Structurer:
         j = i
         while j + 1 < len(self.lines) and not self.lines[j + 1].blank:
             nxt = self.lines[j + 1].text
-            if self._structural(nxt) or not _continues_heading(self.lines[j].text, nxt):
+            if self._structural(nxt):
                 break
+            if not _continues_heading(self.lines[j].text, nxt):
+                # "B. Matters brought to the attention of the Economic and Social" /
+                # "Council" / "2. The following…": a short last line of the heading.
+                after = self._next_content(j + 1)
+                if not (_heading_like(nxt) and len(nxt) < 60 and after is not None
+                        and PARA_RE.match(self.lines[after].text)
+                        and self._structural(self.lines[after].text)):
+                    break
             j += 1
         return j
 
@@ -182,14 +242,25 @@ class Structurer:
             return True
         if (m := REC_RE.match(text)) and int(m.group(1)) == self.last_rec + 1:
             return True
-        return bool(ROMAN_RE.match(text) or LETTER_RE.match(text) or PART_RE.match(text))
+        if self.preamble and PP_START_RE.match(text):
+            return True
+        return bool(ROMAN_RE.match(text) or LETTER_RE.match(text) or PART_RE.match(text)
+                    or CHAPTER_RE.match(text) or (self.seen_structure and SCOPE_RE.match(text)))
 
     def _sub_ok(self, m: re.Match[str]) -> bool:
         major, minor = int(m.group(1)), int(m.group(2))
         return major == self.last_para and minor == self.last_sub + 1
 
     def _heading(self, i: int, level: int) -> int:
+        if level <= 2:
+            # A chapter, part or lettered section heading belongs to the report: an
+            # embedded resolution or decision has ended (an annex has headings of its own).
+            while self.scopes and not self.scopes[-1].annex:
+                self._pop()
+            self.preamble = False
         end = self._heading_end(i)
+        if CHAPTER_RE.match(self.lines[i].text):
+            end = self._title_lines(i, end)
         text = " ".join(self.lines[k].text for k in range(i, end + 1))
         text = MD_HEADING_RE.sub("", text)
         text = re.sub(r"(?<=[a-z])\d{1,3}$", "", text)  # trailing footnote marker
@@ -204,7 +275,7 @@ class Structurer:
     def _heading_level(self, text: str) -> int | None:
         if PART_RE.match(text):
             return 0
-        if ROMAN_RE.match(text):
+        if ROMAN_RE.match(text) or CHAPTER_RE.match(text):
             return 1
         if LETTER_RE.match(text):
             return 2
@@ -229,17 +300,36 @@ class Structurer:
     def _step(self, i: int, text: str, line: Line, prev_blank: bool) -> int:
         if text == "Contents" or (self.in_toc and _is_toc(text)):
             return self._toc(i)
+        if self.seen_structure and (m := SCOPE_RE.match(text)) and not _is_toc(text):
+            self.list_n = 0
+            return self._open_scope(i, text, m.group(1))
+        if self._list_item(i, text, line):
+            return i
+        if (m := PARA_RE.match(text)) and int(m.group(1)) != self.last_para + 1 \
+                and self._outer_continues(int(m.group(1))):
+            while self.scopes and not self.scopes[-1].annex \
+                    and int(m.group(1)) != self.last_para + 1:
+                self._pop()
         if (m := PARA_RE.match(text)) and int(m.group(1)) == self.last_para + 1:
             self.last_para += 1
             self.last_sub = 0
             self.seen_structure = True
+            self.preamble = False
             self._adopt_heading_before(i)
-            self._new(m.group(1), "paragraph", line, m.end())
+            self._new(self._label(m.group(1)), "paragraph", line, m.end())
             return i
         if (m := SUB_RE.match(text)) and self._sub_ok(m):
             self.last_sub += 1
-            self._new(f"{m.group(1)}.{m.group(2)}", "subparagraph", line, m.end())
+            self._new(self._label(f"{m.group(1)}.{m.group(2)}"), "subparagraph", line, m.end())
             return i
+        if self.preamble and PP_START_RE.match(text) and self._pp_boundary(i):
+            self.pp += 1
+            self.seen_structure = True
+            pp = f"{self.prefix} PP{self.pp}" if self.prefix else f"PP{self.pp}"
+            self._new(pp, "preamble", line)
+            return i
+        if OPENER_RE.match(text) and (self.scopes or not self.seen_structure):
+            self.preamble, self.pp = True, 0
         if (m := REC_RE.match(text)) and int(m.group(1)) == self.last_rec + 1:
             self.last_rec += 1
             self.seen_structure = True
@@ -262,11 +352,132 @@ class Structurer:
         cur = self.current
         if cur is None or (cur.kind == "heading" and cur.label != "Title"):
             label, kind = ("Title", "title") if not self.seen_structure else (
-                self._counter("text"), "text")
+                self._text_label(), "text")
             self._new(label, kind, line)  # type: ignore[arg-type]
             return i
         cur.lines.append(line)
         return i
+
+    def _list_item(self, i: int, text: str, line: Line) -> bool:
+        """A numbered item of a list inside the current paragraph (it numbers from 1)."""
+        m = PARA_RE.match(text)
+        if m is None:
+            return False
+        n = int(m.group(1))
+        cur = self.current
+        if self.list_n and n == self.list_n + 1 and cur is not None:
+            self.list_n = n
+            cur.lines.append(line)
+            return True
+        self.list_n = 0
+        if n != 1 or self.last_para < 1 or cur is None or cur.kind != "paragraph":
+            return False
+        prev = next((ln.text for ln in reversed(self.lines[:i]) if ln.text), "")
+        if not prev.endswith(":"):
+            return False
+        self.list_n = 1
+        cur.lines.append(line)
+        return True
+
+    # -- embedded texts ----------------------------------------------------
+    def _open_scope(self, i: int, text: str, annex_number: str | None) -> int:
+        """A resolution, decision or annex heading: its paragraphs number from 1 again."""
+        name = re.sub(r"\s+", " ", text).strip()
+        annex = name.startswith("Annex")
+        if (m := re.fullmatch(r"(.*\D)(\d{2,3})", name)) and not annex:
+            # "Intersessional decision 11": decision 1 with its footnote marker glued on,
+            # when 1 (not 11) continues the sequence of its siblings.
+            kind, n = m.group(1), int(m.group(2))
+            last = self.scope_seq.get(kind, 0)
+            if n != last + 1 and int(m.group(2)[:-1]) == last + 1:
+                n = last + 1
+                name = f"{kind}{n}"
+            self.scope_seq[kind] = n
+        if annex:
+            number = (int(annex_number) if annex_number.isdigit() else _roman(annex_number)) \
+                if annex_number else 0
+            tops = [s for s in self.scopes if s.annex and s is self.scopes[0]]
+            top_number = self._annex_number(tops[0].name) if tops else 0
+            inner = [k for k, s in enumerate(self.scopes) if not s.annex]
+            if inner and number and number <= top_number:
+                # "Annex I" after the report's Annex III: an annex of the decision it follows.
+                while len(self.scopes) > inner[-1] + 1:
+                    self._pop()
+            else:
+                while self.scopes:
+                    self._pop()
+        else:
+            while self.scopes and not self.scopes[-1].annex:
+                self._pop()
+        self._push(Scope(name, annex, (self.last_para, self.last_sub, self.last_rec,
+                                       self.blocks)))
+        end = self._title_lines(i, i)
+        level = 0 if annex else 3
+        self.section = [(lv, t) for lv, t in self.section if lv < level]
+        title = _squash(" ".join([name] + [self.lines[k].text for k in range(i + 1, end + 1)]))
+        self.section.append((level, title))
+        unit = self._new(self.scopes[-1].label, "text", self.lines[i])
+        self.scopes[-1].texts = 1
+        unit.lines.extend(self.lines[i + 1 : end + 1])
+        return end
+
+    @staticmethod
+    def _annex_number(name: str) -> int:
+        parts = name.split()
+        if len(parts) < 2:
+            return 0
+        return int(parts[1]) if parts[1].isdigit() else _roman(parts[1])
+
+    def _push(self, scope: Scope) -> None:
+        path = [s.name for s in self.scopes] + [scope.name]
+        named = [k for k, name in enumerate(path) if not name.startswith("Annex")]
+        # Cited from the innermost resolution or decision down ("Decision 1 ¶2", not
+        # "Annex II Decision 1 ¶2"); the whole path where that would be ambiguous.
+        label = " ".join(path[named[-1] if named else 0:])
+        if label in self.scope_labels:
+            label = " ".join(path)
+        self.scope_labels.add(label)
+        scope.label = label
+        self.scopes.append(scope)
+        self.last_para, self.last_sub, self.last_rec, self.blocks = 0, 0, 0, set()
+        self.preamble, self.pp = False, 0
+
+    def _pop(self) -> None:
+        scope = self.scopes.pop()
+        self.last_para, self.last_sub, self.last_rec, self.blocks = scope.saved
+        self.preamble = False
+
+    def _outer_continues(self, number: int) -> bool:
+        """Does ``number`` continue the numbering of a text around this one?"""
+        for scope in reversed(self.scopes):
+            if scope.annex:
+                return False
+            if number == scope.saved[0] + 1 and number > 1:
+                return True
+        return False
+
+    def _text_label(self) -> str:
+        if not self.scopes:
+            return self._counter("text")
+        scope = self.scopes[-1]
+        scope.texts += 1
+        return scope.label if scope.texts == 1 else f"{scope.label} text {scope.texts}"
+
+    def _title_lines(self, i: int, end: int) -> int:
+        """The title lines under a heading line ("Chapter I", "Resolution 68/1")."""
+        j = end
+        while j + 1 < len(self.lines) and j - end < 4:
+            nxt = self.lines[j + 1].text
+            if not nxt or self._structural(nxt) or OPENER_RE.match(nxt) \
+                    or (not _heading_like(nxt) and not _continues_heading(self.lines[j].text, nxt)):
+                break
+            j += 1
+        return j
+
+    def _pp_boundary(self, i: int) -> bool:
+        """A preambular paragraph starts after the opener or a paragraph that ended."""
+        prev = next((ln.text for ln in reversed(self.lines[:i]) if ln.text), "")
+        return bool(OPENER_RE.match(prev)) or bool(re.search(r"[,;:]\s*\d{0,3}$", prev))
 
     def _unnumbered_heading(self, i: int, text: str, prev_blank: bool) -> bool:
         if not prev_blank or not self.seen_structure or not _heading_like(text):

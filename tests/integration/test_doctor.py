@@ -55,7 +55,8 @@ def test_fresh_setup_passes_and_an_empty_index_fails(
     code, report, plain = doctor()
     checks = by_name(report)
     assert code == 0 and report["ok"], plain
-    assert checks["index"]["status"] == "ok" and "1 documents, 64 units" in checks["index"]["detail"]
+    assert checks["index"]["status"] == "ok"
+    assert "1 documents, 64 units" in checks["index"]["detail"]
     assert checks["embedding"]["detail"].endswith("dimension 384")
     # Not configured is not a failure: a fresh `make run` has no server, LLM or token.
     assert {checks[n]["status"] for n in ("chroma", "llm", "telegram")} == {"skip"}
