@@ -114,7 +114,33 @@ def extract(doc_id: str, title_lines: list[str], text: str) -> Metadata:
     body = next((b for b in BODIES if b in joined), None)
     symbol = _symbol(doc_id, title_lines, text)
     title = _verbatim_title(title_lines, body) if symbol and "/PV." in symbol else None
-    return Metadata(symbol, title or _title(title_lines), date, body)
+    title = title or _title(title_lines)
+    if title and _TRANSMITTAL.match(title):
+        title = _transmitted_title(title_lines) or title
+    return Metadata(symbol, title, date, body)
+
+
+#: "Note by the Secretary-General", "Letter dated … from …": a cover that transmits
+#: the report which is the document's real subject.
+_TRANSMITTAL = re.compile(r"^(?:Note by the Secretary-General|Note by the Secretariat|"
+                          r"Letter dated)\b")
+_REPORT_START = re.compile(r"^(?:Report|Interim report|Annual report|Thematic report)\b")
+
+
+def _transmitted_title(title_lines: list[str]) -> str | None:
+    """The transmitted report's own title: "Report of the Special Rapporteur on …"."""
+    cells = [re.sub(r"\s+", " ", x).strip() for x in title_lines]
+    for k, cell in enumerate(cells):
+        if not _REPORT_START.match(cell):
+            continue
+        parts = [cell]
+        for nxt in cells[k + 1 : k + 4]:
+            if not nxt or nxt.startswith(("*", "Summary")) or _TITLE_START.match(nxt) \
+                    or (nxt.endswith(".") and len(nxt) > 60):
+                break
+            parts.append(nxt)
+        return _join_title(parts)
+    return None
 
 
 _MEETING = re.compile(r"^\d{1,4}(?:st|nd|rd|th)\s+(?:plenary\s+)?meeting$", re.I)

@@ -243,3 +243,25 @@ def test_verbatim_record_and_resolution_pdfs() -> None:
     res = parse_file(more("S_RES_2768_2025.pdf"))
     assert [u.label for u in res.units if u.kind in ("preamble", "paragraph")] == \
         ["PP1", "PP2", "PP3", "PP4", "PP5", "1", "2", "3", "4", "5", "6"]
+
+
+def test_transmitted_report_takes_the_reports_title() -> None:
+    text = """\
+United Nations A/80/188
+General Assembly
+Distr.: General
+18 July 2025
+Eightieth session
+Note by the Secretary-General
+The Secretary-General has the honour to transmit to the General Assembly the report of
+the Special Rapporteur on the human rights to safe drinking water and sanitation.
+Report of the Special Rapporteur on the human rights to safe drinking
+water and sanitation, Pedro Arrojo-Agudo
+Summary
+In the present report, the Special Rapporteur examines water governance.
+I. Introduction
+1. The present report is submitted pursuant to resolution 54/3.
+"""
+    doc = parse_text(text, "A_80_188")
+    assert doc.title == ("Report of the Special Rapporteur on the human rights to safe drinking "
+                         "water and sanitation, Pedro Arrojo-Agudo")
