@@ -1,4 +1,4 @@
-"""Telegram text: HTML escaping and splitting below the message limit.
+"""Telegram text: HTML escaping, splitting below the message limit, answers and markers.
 
 Replies use Telegram's HTML parse mode, where only ``<``, ``>`` and ``&`` need
 escaping (Markdown would need every ``*`` and ``_`` of a report escaped).
@@ -10,6 +10,9 @@ a piece never ends inside a tag, an entity or a ``[¶…]`` citation.
 from __future__ import annotations
 
 import html
+
+from rag.answer import cite
+from rag.types import Answer
 
 #: Below Telegram's 4096 characters, with room for a header.
 LIMIT = 4000
@@ -76,3 +79,22 @@ def chunk_lines(lines: list[str], limit: int = LIMIT) -> list[str]:
         else:
             out.append(line[:limit])
     return out
+
+
+def para_label(label: str) -> str:
+    """A paragraph label as shown: "10" → "¶10"; "Recommendation 6" stays."""
+    return label if not label[:1].isdigit() else f"¶{label}"
+
+
+def markers(answer: Answer) -> list[tuple[str, str, str]]:
+    """(doc, label, button text) for each cited paragraph, in citation order."""
+    multi = len({c.doc for c in answer.citations}) > 1
+    return [(c.doc, c.label, button_label(cite.marker(c.doc, c.label, c.symbol, multi)))
+            for c in answer.citations]
+
+
+def answer_html(answer: Answer) -> list[str]:
+    """An answer's message pieces: "Understood as" header, the cited text, notes in italics."""
+    notes = "\n".join(f"<i>{esc(n)}</i>" for n in answer.notes)
+    header = f"<i>Understood as: {esc(answer.standalone)}</i>\n" if answer.standalone else ""
+    return html_pieces(answer.answer, header=header.rstrip(), footer=notes)

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Chat, Message, User
 
-from bot.app import UserLimiter, addressed_text
+from bot.handlers.questions import addressed_text
+from bot.limits import UserLimiter
 from bot.render import html_pieces, split_text
 from bot.state import BotState
 
@@ -105,7 +106,7 @@ def test_state_survives_reopening(tmp_path: Path) -> None:
 def test_redact_hides_secrets_in_messages_and_tracebacks() -> None:
     import logging
 
-    from bot.app import Redact
+    from bot.redact import Redact
 
     records: list[str] = []
 
