@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
@@ -203,7 +204,8 @@ def expansions(question: str, snap: Snapshot) -> list[str]:
     from rag.answer import regions  # lazy: rag.answer imports this module
 
     out: list[str] = []
-    for word in re.findall(r"\b[A-Z][a-z]{3,}\b", question):
+    # Delegates type "brazilian" as often as "Brazilian".
+    for word in re.findall(r"\b[A-Za-z][a-z]{3,}\b", question):
         if (country := regions.country_of_demonym(word)) is not None:
             out.append(country)
     lexical = snap.lexical
@@ -219,6 +221,18 @@ def expansions(question: str, snap: Snapshot) -> list[str]:
 _QUESTION_WORD = re.compile(r"(?<![\w’'-])[a-z]{3,}(?![\w’'-])")
 
 
+def _keep_as_is(word: str, lexical: Any) -> bool:
+    """Words a nearest-neighbour swap would change the meaning of: an adjective of
+    nationality ("brazilian" is near "portuguese"; :func:`expansions` reads it as its
+    country instead) and a negation typed without its apostrophe ("hadnt" is near
+    "had")."""
+    from rag.answer import regions  # lazy: rag.answer imports this module
+
+    if regions.country_of_demonym(word) is not None:
+        return True
+    return word.endswith("nt") and any(lexical.has_term(t) for t in lexical.terms(word[:-2]))
+
+
 def reword(index: Index, question: str) -> tuple[str, list[tuple[str, str]]]:
     """The question with each word no report uses read as the nearest report word
     ("kids" → "children"), and the swaps made. Names, stopwords and the words
@@ -229,6 +243,8 @@ def reword(index: Index, question: str) -> tuple[str, list[tuple[str, str]]]:
     lexical = snap.lexical
     unknown = []
     for word in dict.fromkeys(_QUESTION_WORD.findall(question)):
+        if _keep_as_is(word, lexical):
+            continue
         stems = lexical.terms(word)
         if stems and not any(lexical.has_term(t) for t in stems):
             unknown.append(word)

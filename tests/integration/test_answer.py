@@ -106,6 +106,18 @@ def test_a_word_the_reports_never_use_is_read_as_theirs(answerer: Answerer) -> N
     assert not a.refused and "[¶10]" in a.answer
 
 
+def test_rewording_keeps_nationalities_and_negations(answerer: Answerer) -> None:
+    # Nearest words would be "portuguese" and "had": both change the question.
+    from rag.retrieve import reword
+
+    for question in ("What did the brazilian federal public defender say about stigma?",
+                     "How many victims hadnt been identified?"):
+        reworded, swaps = reword(answerer.index, question)
+        assert reworded == question and swaps == []
+    a = answerer.ask("what did the brazilian public defender say about stigma?")
+    assert not a.refused and "[¶9]" in a.answer
+
+
 def test_a_region_question_gets_the_attendance_list_cut_to_the_region(
     answerer: Answerer,
 ) -> None:
