@@ -418,19 +418,67 @@ def _doc_for_label(last: Any, label: str) -> str | None:
               help="Fail (exit 3) when a metric falls below its threshold in this file.")
 @click.option("--save-thresholds", type=click.Path(path_type=Path),
               help="Write a thresholds file set just below this run's values.")
+@click.option("--cassette", type=click.Path(path_type=Path, dir_okay=False),
+              help="LLM mode with recorded answers (eval/cassettes/*.jsonl) served on "
+                   "localhost, not a live model.")
+@click.option("--record-prompts", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the exact prompts LLM mode sends for each question (to have a "
+                   "capable model answer them once); the run's own answers are refusals.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics object as JSON.")
 @friendly
 def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | None, scope: str,
              corpus_dirs: tuple[Path, ...], limit: int | None, out: Path | None,
              report_dir: Path | None, baseline: bool, gate: Path | None,
-             save_thresholds: Path | None, as_json: bool) -> None:
+             save_thresholds: Path | None, cassette: Path | None,
+             record_prompts: Path | None, as_json: bool) -> None:
     """Measure citation accuracy on question sets: retrieval, citations, facts, refusals."""
+    if cassette or record_prompts:
+        from rag.evaluation.replay import Cassette, serving, write_prompts
+
+        if cassette and record_prompts:
+            raise InputError("--cassette replays answers, --record-prompts records prompts: "
+                             "use one")
+        tape = Cassette.load(cassette) if cassette else None
+        with serving(tape) as server:
+            settings = _settings()
+            llm = settings.llm.model_copy(update={"base_url": server.url,
+                                                  "model": "recorded-answers"})
+            replayed = settings.model_copy(update={"llm": llm})
+            _evaluate(datasets, more, "llm", scope, corpus_dirs, limit, out, report_dir,
+                      baseline, gate, save_thresholds, as_json, replayed)
+        if record_prompts:
+            ids = {q.question.lower(): q.id for q in _questions(datasets, more)}
+            n = write_prompts(record_prompts, server.recorded,
+                              {" ".join(k.split()): v for k, v in ids.items()})
+            click.echo(f"{n} prompts written to {record_prompts}", err=True)
+        else:
+            click.echo(f"recorded answers (cassette {tape.header.get('cassette') if tape else ''},"
+                       f" not a live model): {server.served} served, {server.missing} "
+                       f"questions without one, {server.drifted} prompts changed since "
+                       "recording", err=True)
+        return
+    _evaluate(datasets, more, mode, scope, corpus_dirs, limit, out, report_dir, baseline,
+              gate, save_thresholds, as_json, None)
+
+
+def _questions(datasets: tuple[Path, ...], more: tuple[Path, ...]) -> list[Any]:
+    from rag.evaluation.questions import load_questions
+    from rag.settings import PROJECT_ROOT
+
+    files = list(datasets) + list(more) or sorted((PROJECT_ROOT / "eval/questions").glob("*.jsonl"))
+    return load_questions(files)
+
+
+def _evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | None, scope: str,
+              corpus_dirs: tuple[Path, ...], limit: int | None, out: Path | None,
+              report_dir: Path | None, baseline: bool, gate: Path | None,
+              save_thresholds: Path | None, as_json: bool, given: Any) -> None:
     from rag.evaluation import gate as gates
     from rag.evaluation.runner import evaluate as run_eval
     from rag.evaluation.runner import load_datasets
     from rag.settings import PROJECT_ROOT
 
-    settings = _settings()
+    settings = given or _settings()
     files = list(datasets) + list(more) or sorted((PROJECT_ROOT / "eval/questions").glob("*.jsonl"))
     for f in files:
         if not f.is_file():
@@ -440,7 +488,9 @@ def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | Non
         sets = {k: v[:limit] for k, v in sets.items()}
     spec = gates.load(gate) if gate else None
     dirs = list(corpus_dirs) or [settings.corpus_dir, PROJECT_ROOT.parent / "shared" / "corpus"]
-    answerer = _answerer()
+    from rag.answer import Answerer
+
+    answerer = Answerer(settings)
     if spec is not None:
         gates.check_setup(spec, answerer.resolve_mode(mode), scope)
     console = _console()
