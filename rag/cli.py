@@ -447,9 +447,10 @@ def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | Non
             _evaluate(datasets, more, "llm", scope, corpus_dirs, limit, out, report_dir,
                       baseline, gate, save_thresholds, as_json, replayed)
         if record_prompts:
-            ids = {q.question.lower(): q.id for q in _questions(datasets, more)}
-            n = write_prompts(record_prompts, server.recorded,
-                              {" ".join(k.split()): v for k, v in ids.items()})
+            questions = _questions(datasets, more)
+            if limit is not None:
+                questions = questions[:limit]
+            n = write_prompts(record_prompts, server.recorded, [q.id for q in questions])
             click.echo(f"{n} prompts written to {record_prompts}", err=True)
         else:
             click.echo(f"recorded answers (cassette {tape.header.get('cassette') if tape else ''},"
