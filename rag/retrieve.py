@@ -311,7 +311,6 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     about_recs = about_recommendations(query.text)
     named = mentioned_labels(query.text)
     scopes = mentioned_scopes(query.text)
-    top = max(scores.values(), default=1.0)
     for key in list(scores):
         unit = unit_of[key]
         if not config.headings and unit.kind in ("heading", "title"):
@@ -323,14 +322,20 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
             # "What does resolution 68/1 ask of UNODC?": its paragraphs before the
             # other resolutions' (which share most of its words).
             scores[key] *= 1.0 + config.section_boost
-    wanted = {label_key(label) for label in named}
-    for doc in ([query.doc] if query.doc else list(snap.docs)) if wanted else []:
-        for unit in snap.lexical.doc_units.get(doc, []):
-            if label_key(unit.label) in wanted:
-                key = same((doc, unit.label))
-                scores[key] = scores.get(key, 0.0) + top  # named units come first
+    top = max(scores.values(), default=1.0)
+    # mentioned_labels spells labels as the parser does ("Resolution 68/1 ¶3"): a
+    # lookup, not a scan of every unit. Named units come first, in score order,
+    # also when neither search had found them.
+    first: set[Key] = set()
+    for label in named:
+        for doc in [query.doc] if query.doc else list(snap.docs):
+            if (doc, label) in unit_of:
+                key = same((doc, label))
+                scores[key] = scores.get(key, 0.0) + top
+                first.add(key)
 
-    best = sorted(scores, key=lambda k: (-scores[k], unit_of[k].doc, unit_of[k].order))
+    best = sorted(scores, key=lambda k: (k not in first, -scores[k], unit_of[k].doc,
+                                         unit_of[k].order))
     return [
         Hit(
             unit=unit_of[k],
