@@ -444,8 +444,10 @@ def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | Non
             llm = settings.llm.model_copy(update={"base_url": server.url,
                                                   "model": "recorded-answers"})
             replayed = settings.model_copy(update={"llm": llm})
+            planted = {k: r["planted"] for k, r in tape.answers.items() if r.get("planted")} \
+                if tape else None
             _evaluate(datasets, more, "llm", scope, corpus_dirs, limit, out, report_dir,
-                      baseline, gate, save_thresholds, as_json, replayed)
+                      baseline, gate, save_thresholds, as_json, replayed, planted or None)
         if record_prompts:
             questions = _questions(datasets, more)
             if limit is not None:
@@ -473,7 +475,8 @@ def _questions(datasets: tuple[Path, ...], more: tuple[Path, ...]) -> list[Any]:
 def _evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | None, scope: str,
               corpus_dirs: tuple[Path, ...], limit: int | None, out: Path | None,
               report_dir: Path | None, baseline: bool, gate: Path | None,
-              save_thresholds: Path | None, as_json: bool, given: Any) -> None:
+              save_thresholds: Path | None, as_json: bool, given: Any,
+              planted: dict[str, Any] | None = None) -> None:
     from rag.evaluation import gate as gates
     from rag.evaluation.runner import evaluate as run_eval
     from rag.evaluation.runner import load_datasets
@@ -509,7 +512,7 @@ def _evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | No
             bar.update(task, completed=done, total=total)
     try:
         run = run_eval(answerer, sets, mode=mode, scope=scope,  # type: ignore[arg-type]
-                       corpus_dirs=dirs, progress=progress)
+                       corpus_dirs=dirs, progress=progress, planted=planted)
     finally:
         if bar is not None:
             bar.stop()

@@ -126,11 +126,12 @@ class AnswerSettings(BaseModel):
         "answer at all is the calibrated decision, rag/answer/decide.py).",
     )
     min_supported: float = Field(
-        0.5,
+        0.0,
         ge=0,
         le=1,
-        description="LLM mode: fall back to the extractive answer when fewer of the answer's "
-        "sentences than this are supported by their citations.",
+        description="LLM mode: sentences of the model's answer that no paragraph supports are "
+        "left out (with a note); when the supported share is 0 or below this, the extractive "
+        "answer is given instead.",
     )
     max_question_chars: int = Field(
         2000, ge=50, description="Longer questions are cut to this length (with a note)."
@@ -159,6 +160,10 @@ class LLMSettings(BaseModel):
         ge=200,
         description="Token budget (tiktoken cl100k) for the paragraphs put in the prompt.",
     )
+    k: int = Field(
+        8, ge=1, le=50, description="Paragraphs retrieved for the model to read (within "
+        "context_tokens). 8 put the answering paragraph in the prompt for 2.4–6.2 points more "
+        "questions than 5 (docs/evaluation.md, 'LLM mode').")
     max_concurrency: int = Field(
         4, ge=1, description="Most LLM calls in flight at once from this process (the bot "
         "answers many chats concurrently; a serving engine has its own limits).")

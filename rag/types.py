@@ -216,6 +216,10 @@ class Answer:
     standalone: str | None = None  # the question as retrieval saw it, when a follow-up
     #: The calibrated decision's confidence that the retrieved paragraphs answer (0..1).
     confidence: float | None = None
+    #: LLM mode: each sentence of the model's answer and what the check made of it
+    #: (``verified``, ``recited``, ``unverified``), and ``fallback``: why the extractive
+    #: answer was given instead (``unsupported``, ``off-topic``, ``unavailable``) or None.
+    llm_check: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -231,4 +235,5 @@ class Answer:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notes": list(self.notes),
             "confidence": self.confidence,
+            "llm_check": self.llm_check,
         }

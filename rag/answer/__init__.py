@@ -13,7 +13,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rag.answer import cite, decide, extractive, followup, kinds
 from rag.answer.decide import CANNOT_ANSWER
@@ -163,9 +163,12 @@ class Answerer:
             # "Which African states spoke?": the answer is gathered from many
             # paragraphs (one statement each), so it reads twice as many.
             k *= 2
+        # A capable model reads more paragraphs than an extractive answer quotes.
+        k_llm = max(k, self.settings.llm.k) if chosen == "llm" else k
         if hits is None or standalone != text:
-            hits = search(self.index, Query(standalone, k, doc), self.settings.retrieval)
-        hits = list(hits[:k])
+            hits = search(self.index, Query(standalone, k_llm, doc), self.settings.retrieval)
+        read = list(hits[:k_llm])
+        hits = read[:k]
         retrieved_at = time.perf_counter()
         snap = self.index.snapshot()
         symbols = {d: info.symbol for d, info in snap.docs.items()}
@@ -173,15 +176,16 @@ class Answerer:
 
         # One calibrated decision for both modes (rag/answer/decide.py).
         assessment = decide.assess(standalone, hits, snap.lexical.idf, titles)
-        answer = None
+        answer, check = None, None
         if chosen == "llm" and hits:
             # The model reads the best paragraphs as retrieved, unfiltered: a capable
             # model tells for itself whether they answer.
-            answer = self._llm_answer(question, standalone, hits, symbols,
-                                      snap.lexical.idf, notes, on_token)
+            answer, check = self._llm_answer(question, standalone, read, symbols,
+                                             snap.lexical.idf, notes, on_token)
         if answer is None:
             answer = self._extractive_answer(question, standalone, hits, symbols,
                                              assessment, snap.lexical.idf, notes)
+        answer.llm_check = check
         answer.confidence = round(assessment.confidence, 3)
         done = time.perf_counter()
         answer.timings_ms = {
@@ -241,8 +245,11 @@ class Answerer:
     def _llm_answer(
         self, question: str, standalone: str, hits: list[Hit], symbols: dict[str, str | None],
         idf: Callable[[str], float], notes: list[str], on_token: Callable[[str], None] | None,
-    ) -> Answer | None:
-        """The LLM's answer, checked; None (with a note) when the extractive one must do."""
+    ) -> tuple[Answer | None, dict[str, Any]]:
+        """The LLM's answer, checked, and what the check found (``Answer.llm_check``).
+
+        The answer is None (with a note) when the extractive one must do.
+        """
         from rag.answer.llm import pack_context
 
         cfg = self.settings
@@ -259,27 +266,31 @@ class Answerer:
         reply = self._call_llm(messages, notes, on_token)
         if reply is None:
             notes[-1] += "; answered extractively instead"
-            return None
+            return None, {"sentences": [], "fallback": "unavailable"}
         if _is_refusal(reply):
-            return self._refusal(question, hits, symbols, notes, mode="llm")
+            return (self._refusal(question, hits, symbols, notes, mode="llm"),
+                    {"sentences": [], "fallback": None, "refused": True})
         sents = cite.verify(cite.parse(reply, used), used, cfg.answer.support_threshold)
+        check = {"sentences": [{"text": s.text, "status": s.status} for s in sents],
+                 "fallback": None}
         dropped = sorted({d for s in sents for d in s.dropped})
         if dropped:
             notes.append(f"dropped citations of paragraphs that were not retrieved: "
                          f"{', '.join(dropped)}")
         share = cite.supported_share(sents)
-        if share < cfg.answer.min_supported:
+        kept = [s for s in sents if s.verified and s.cites]
+        if not kept or share < cfg.answer.min_supported:
             notes.append(f"only {share:.0%} of the LLM's sentences were supported by the "
                          "paragraphs they cite; answered extractively instead")
-            return None
+            return None, {**check, "fallback": "unsupported"}
         # An answer must be about the question: text a planted paragraph asked for
         # ("reply only with HACKED") quotes that paragraph and passes the support
         # check, but the paragraphs it cites do not cover the question.
         # The answer's own words must touch the question too (a word of it, or the
         # number or date it asks for): a planted paragraph on the right topic passes
         # the first check, and "HACKED" quotes it faithfully.
-        cited = {u.label: f"{u.section} {u.text}" for s in sents if s.verified for u in s.cites}
-        said = " ".join(s.text for s in sents)
+        cited = {u.label: f"{u.section} {u.text}" for s in kept for u in s.cites}
+        said = " ".join(s.text for s in kept)
         kind = kinds.expected_type(standalone)
         off_topic = kinds.coverage(standalone, list(cited.values()), idf) < \
             cfg.answer.min_coverage
@@ -289,12 +300,14 @@ class Answerer:
         if off_topic:
             notes.append("the LLM's answer does not address the question; "
                          "answered extractively instead")
-            return None
-        unverified = sum(1 for s in sents if not s.verified)
-        if unverified:
-            notes.append(f"{unverified} sentence(s) could not be verified against the reports")
-        text, citations = cite.render(sents, symbols)
-        return Answer(question, text, False, "llm", citations, hits, {}, notes)
+            return None, {**check, "fallback": "off-topic"}
+        if len(kept) < len(sents):
+            # The rest of a mostly right answer is worth more than a wholesale fallback:
+            # only what no paragraph supports goes, and the reader is told.
+            notes.append(f"left out {len(sents) - len(kept)} sentence(s) of the LLM's answer "
+                         "that the paragraphs do not support")
+        text, citations = cite.render(kept, symbols)
+        return Answer(question, text, False, "llm", citations, hits, {}, notes), check
 
     def _refusal(self, question: str, hits: list[Hit], symbols: dict[str, str | None],
                  notes: list[str], mode: AnswerMode = "extractive") -> Answer:

@@ -17,7 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.answer.text import names, normalise, numbers, sentences, terms
+from rag.answer.text import mentions, names, normalise, numbers, numerals, sentences, terms
+from rag.index.lexical import LINK_WORDS, initials
 from rag.types import Citation, Hit, Unit, label_key
 
 #: Default share of a sentence's content words its paragraph must contain
@@ -51,6 +52,13 @@ class Sentence:
     verified: bool = True
     #: Citations in the raw answer that named no retrieved paragraph.
     dropped: list[str] = field(default_factory=list)
+    #: Its citations were replaced by the retrieved paragraph that supports it.
+    repaired: bool = False
+
+    @property
+    def status(self) -> str:
+        """``verified``, ``recited`` (its citation was wrong or missing) or ``unverified``."""
+        return "unverified" if not self.verified else "recited" if self.repaired else "verified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +135,52 @@ def split_answer(answer: str) -> list[tuple[str, list[RawCitation]]]:
 
 
 def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD) -> Support:
-    """Whether ``paragraph`` supports ``sentence`` (see the module docstring)."""
+    """Whether ``paragraph`` supports ``sentence`` (see the module docstring).
+
+    Faithful paraphrase passes: numbers are compared as digits ("15th" =
+    "fifteenth" = "15"), a name may be written as its demonym or its acronym
+    either way round ("CESCR" / "the Committee on Economic, Social and Cultural
+    Rights"), and the "Yes," or "No," that opens a yes/no answer is no name.
+    """
+    sentence = numerals(_YES_NO.sub("", sentence, count=1))
+    paragraph = numerals(paragraph)
     para = normalise(paragraph)
-    keys = numbers(sentence) | names(sentence, starters=True)
-    missing = tuple(sorted(k for k in keys if not re.search(rf"(?<!\w){re.escape(k)}(?!\w)",
-                                                               para)))
+    spelled = _spelled_by_acronym(sentence, para)
+    keys = numbers(sentence) | (names(sentence, starters=True) - spelled)
+    missing = tuple(sorted(k for k in keys if not (
+        re.search(rf"(?<!\w){re.escape(k)}(?!\w)", para) or (not k[0].isdigit()
+                                                            and mentions(para, k)))))
     words = terms(sentence)
-    score = len(words & terms(paragraph)) / len(words) if words else 0.0
+    # The paragraph's words, the full names it abbreviates, and the acronyms of names it
+    # spells out.
+    found = words & (terms(paragraph) | terms(" ".join(spelled)) | terms(" ".join(
+        a for a in re.findall(r"\b[A-Z]{3,}s?\b", sentence) if mentions(para, a.lower()))))
+    score = len(found) / len(words) if words else 0.0
     return Support(not missing and score >= threshold, score, missing)
+
+
+_YES_NO = re.compile(r"^\s*(?:yes|no)\s*[,.;:–—-]\s*", re.I)
+#: A run of capitalised words, commas and link words: a body's full name.
+_NAME_SPAN = re.compile(r"(?!The\b)[A-Z][\w’'-]+(?:(?:,?\s+(?:(?:and|of|the|on|for|in|against"
+                        r"|to)\s+)+|,\s+|\s+)[A-Z][\w’'-]+)+")
+
+
+_ARTICLES = frozenset({"of", "the", "and", "on", "for", "in", "to", "a", "an"})
+
+
+def _spelled_by_acronym(sentence: str, para: str) -> set[str]:
+    """Words (lower case) of the full names in ``sentence`` whose acronym ``para`` writes."""
+    out: set[str] = set()
+    for m in _NAME_SPAN.finditer(sentence):
+        words = re.findall(r"[\w’'-]+", m.group())
+        # Reports form acronyms two ways: "CESCR" skips every link word, "CEDAW" keeps
+        # "against".
+        forms = {initials(m.group()),
+                 "".join(w[0] for w in words if w.lower() not in _ARTICLES).lower()}
+        if any(len(a) >= 3 and re.search(rf"(?<!\w){a}(?!\w)", para) for a in forms):
+            out |= {w.lower() for w in re.findall(r"[\w’'-]+", m.group())
+                    if w.lower() not in LINK_WORDS}
+    return out
 
 
 def _label_key(label: str) -> str:
@@ -196,7 +242,7 @@ def verify(
             best = max(hits, key=lambda h: support(s.text, h.unit.text, threshold).score,
                        default=None)
             if best is not None and support(s.text, best.unit.text, threshold).ok:
-                s.cites = [best.unit]  # repaired
+                s.cites, s.repaired = [best.unit], True
             else:
                 s.verified = False
         out.append(s)

@@ -452,3 +452,50 @@ def _acronym_at_word_start(words: list[str], acronym: str) -> bool:
 def normalise(text: str) -> str:
     """Lower case, single spaces, no thousands separators: for containment checks."""
     return re.sub(r"\s+", " ", text.replace(",", "")).strip().lower()
+
+
+_UNITS = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ORDINAL_UNITS = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                  "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth",
+                  "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth",
+                  "nineteenth"]
+
+
+def _spelled() -> dict[str, int]:
+    """English number words 2–99, cardinal and ordinal ("fifty-ninth" → 59).
+
+    "one" and "first" are left out: in prose they are mostly not numbers
+    ("one of the", "first and foremost").
+    """
+    out: dict[str, int] = {}
+    for n in range(2, 100):
+        tens, unit = divmod(n, 10)
+        if n < 20:
+            out[_UNITS[n]] = out[_ORDINAL_UNITS[n]] = n
+        elif unit == 0:
+            out[_TENS[tens]] = n
+            out[_TENS[tens][:-1] + "ieth"] = n
+        else:
+            out[f"{_TENS[tens]}-{_UNITS[unit]}"] = n
+            out[f"{_TENS[tens]}-{_ORDINAL_UNITS[unit]}"] = n
+    return out
+
+
+_SPELLED = _spelled()
+_SPELLED_RE = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _SPELLED), key=len, reverse=True))
+    + r")(?![\w-])", re.I)
+_ORDINAL_SUFFIX = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b")
+
+
+def numerals(text: str) -> str:
+    """``text`` with numbers written one way: digits, no ordinal suffix.
+
+    "the fifty-ninth session" and "the 59th session" both read "the 59 session",
+    so a faithful paraphrase of a paragraph's numbers passes the support check.
+    """
+    text = _SPELLED_RE.sub(lambda m: str(_SPELLED[m.group(1).lower()]), text)
+    return _ORDINAL_SUFFIX.sub("", text)

@@ -49,6 +49,10 @@ class Record:
     #: caution (rag/answer/decide.py); None / False in runs saved before them.
     confidence: float | None = None
     cautioned: bool = False
+    #: LLM mode: what the check made of each sentence of the model's answer
+    #: (``Answer.llm_check``), and, with a planted-error cassette, the error planted.
+    llm_check: dict[str, Any] | None = None
+    planted: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +64,8 @@ class Record:
         return cls(row["id"], row["question"], row["doc"], row["answer"], row["refused"],
                    row["citations"], row["retrieved"], row["latency_ms"],
                    row.get("mode", "extractive"), sents, row.get("notes", []),
-                   row.get("confidence"), row.get("cautioned", False))
+                   row.get("confidence"), row.get("cautioned", False),
+                   row.get("llm_check"), row.get("planted"))
 
 
 def _norm(text: str) -> str:
@@ -86,6 +91,42 @@ class Scores:
     refused: bool
     latency_ms: float
     cautioned: bool = False
+    #: LLM mode, faithful answers: 1.0 per sentence of the model's that the answer kept as
+    #: verified (or re-cited to the paragraph that says it), 0.0 per sentence lost.
+    llm_sentences: tuple[float, ...] = ()
+    #: Planted-error cassette: 1.0 when the error was caught (flagged, re-cited, fallen back).
+    planted_caught: float | None = None
+
+
+def _norm_sentence(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def llm_sentences(r: Record) -> tuple[float, ...]:
+    """Per sentence the model wrote: kept as verified (1.0) or lost (0.0)."""
+    check = r.llm_check
+    if not check or r.planted or check.get("refused"):
+        return ()
+    fell_back = check.get("fallback") is not None
+    return tuple(0.0 if fell_back or s["status"] == "unverified" else 1.0
+                 for s in check.get("sentences", []))
+
+
+def caught(r: Record) -> float | None:
+    """Whether the verifier caught the error planted in this answer (None: none planted)."""
+    if not r.planted:
+        return None
+    check = r.llm_check or {}
+    if r.planted["kind"] == "refusal":
+        # A refusal of what the paragraphs answer is caught when an answer is given anyway.
+        return float(not r.refused)
+    if check.get("fallback") in ("unsupported", "off-topic"):
+        return 1.0
+    wanted = _norm_sentence(r.planted["sentence"])
+    for s in check.get("sentences", []):
+        if _norm_sentence(s["text"]) == wanted:
+            return float(s["status"] != "verified")
+    return 0.0
 
 
 def score(q: Question, r: Record) -> Scores:
@@ -95,7 +136,7 @@ def score(q: Question, r: Record) -> Scores:
     rank = first_hit_rank([(h["doc"], h["label"]) in gold for h in r.retrieved[:10]])
     if not q.answerable:
         return Scores(False, None, None, None, None, None, None, r.refused, r.latency_ms,
-                      r.cautioned)
+                      r.cautioned, llm_sentences(r), caught(r))
     precision = support = None
     if cited:
         good = {(c.doc, c.label) for s in r.sentences for c in s.citations if c.supports}
@@ -114,6 +155,8 @@ def score(q: Question, r: Record) -> Scores:
         refused=r.refused,
         latency_ms=r.latency_ms,
         cautioned=r.cautioned,
+        llm_sentences=llm_sentences(r),
+        planted_caught=caught(r),
     )
 
 
@@ -153,6 +196,11 @@ METRICS: dict[str, tuple[str, Extract]] = {
                   _ans(lambda s: float(s.cautioned))),
     "cautioned_unanswerable": ("unanswerable answered with a caution",
                                lambda ss: [float(s.cautioned) for s in ss if not s.answerable]),
+    # LLM mode, the verifier as a classifier (recorded answers; eval/cassettes/).
+    "llm_verified": ("LLM sentences kept as verified",
+                     lambda ss: [v for s in ss for v in s.llm_sentences]),
+    "planted_caught": ("planted errors caught",
+                       lambda ss: [s.planted_caught for s in ss if s.planted_caught is not None]),
 }
 #: Metrics that describe rather than judge: reported, never gated.
 UNGATED = frozenset({"cautioned", "cautioned_unanswerable"})

@@ -78,7 +78,14 @@ def check_sentences(answer: Answer, threshold: float) -> list[SentenceCheck]:
     return out
 
 
-def answer_one(answerer: Answerer, q: Question, mode: str | None, scope: Scope) -> Record:
+def _key(question: str) -> str:
+    return " ".join(question.split()).lower()
+
+
+def answer_one(answerer: Answerer, q: Question, mode: str | None, scope: Scope,
+               planted: dict[str, dict[str, Any]] | None = None) -> Record:
+    """Answer one question; ``planted``: question (as asked) → the error its recorded
+    answer carries, from a planted-error cassette."""
     settings = answerer.settings
     doc = q.doc if scope == "doc" else None
     started = time.perf_counter()
@@ -94,7 +101,8 @@ def answer_one(answerer: Answerer, q: Question, mode: str | None, scope: Scope) 
         latency_ms=round(latency, 2), mode=answer.mode,
         sentences=check_sentences(answer, settings.answer.support_threshold),
         notes=answer.notes, confidence=answer.confidence,
-        cautioned=UNSURE_NOTE in answer.notes,
+        cautioned=UNSURE_NOTE in answer.notes, llm_check=answer.llm_check,
+        planted=planted.get(_key(answer.standalone or q.question)) if planted else None,
     )
 
 
@@ -144,8 +152,12 @@ def evaluate(
     corpus_dirs: Sequence[Path] = (),
     progress: Callable[[int, int], None] | None = None,
     rounds: int = 1000,
+    planted: dict[str, dict[str, Any]] | None = None,
 ) -> EvalRun:
-    """Answer every question whose document can be found, then score and aggregate."""
+    """Answer every question whose document can be found, then score and aggregate.
+
+    ``planted``: with a planted-error cassette, question → the error planted in its answer.
+    """
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     chosen = answerer.resolve_mode(mode)
@@ -164,7 +176,7 @@ def evaluate(
     for n, q in enumerate(todo):
         if progress:
             progress(n, len(todo))
-        records[q.id] = answer_one(answerer, q, chosen, scope)
+        records[q.id] = answer_one(answerer, q, chosen, scope, planted)
     if progress:
         progress(len(todo), len(todo))
     by_id = {q.id: q for q in todo}

@@ -21,7 +21,7 @@ FOUNDING = Path(__file__).resolve().parents[2] / "corpus" / "CTOC_COP_WG.4_2019_
 
 DOC = FOUNDING.stem
 KEYS = {"question", "answer", "refused", "mode", "citations", "retrieved", "timings_ms", "notes",
-        "confidence"}
+        "confidence", "llm_check"}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,19 @@ def test_llm_answer_is_checked_repaired_and_rendered(answerer: Answerer) -> None
     assert any("not retrieved" in n and "99" in n for n in a.notes), a.notes
     system = answerer._chat.seen[0][0]["content"]  # type: ignore[attr-defined]
     assert CANNOT_ANSWER in system and "[¶10]" in answerer._chat.seen[0][1]["content"]  # type: ignore[attr-defined]
+
+
+def test_llm_answer_keeps_its_supported_sentences_and_says_what_it_left_out(
+    answerer: Answerer,
+) -> None:
+    answerer._chat = ScriptedChat(
+        "Yes, China set up a DNA database in 2009 [¶10]. The moon is made of cheese [¶10]."
+    )
+    a = answerer.ask("Did China set up a DNA database?", mode="llm")
+    assert a.mode == "llm" and a.answer == "Yes, China set up a DNA database in 2009 [¶10]."
+    assert any("left out 1 sentence" in n for n in a.notes), a.notes
+    assert a.llm_check is not None and a.llm_check["fallback"] is None
+    assert [s["status"] for s in a.llm_check["sentences"]] == ["verified", "unverified"]
 
 
 @pytest.mark.parametrize(

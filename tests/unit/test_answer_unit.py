@@ -106,6 +106,23 @@ def test_support_needs_numbers_names_and_enough_words() -> None:
     assert not cite.support("Brazil’s public defender trains judges.", CHINA.text).ok
 
 
+def test_support_passes_faithful_paraphrase_and_still_catches_wrong_facts() -> None:
+    para = ("On 2 March 2020, at its fifteenth meeting, the Council observed a minute of "
+            "silence for Idriss Jazairy. The Committee on Economic, Social and Cultural Rights "
+            "(fifty-ninth session) met in 2019; the CEDAW spoke.")
+    ok = ["On 2 March 2020, at its 15th meeting, the Council observed a minute of silence "
+          "for Idriss Jazairy.",
+          "Yes, the Council observed a minute of silence for Idriss Jazairy.",
+          "The CESCR met at its 59th session in 2019.",
+          "The Committee on the Elimination of Discrimination against Women spoke."]
+    wrong = ["At its 16th meeting, the Council observed a minute of silence for Idriss "
+             "Jazairy.",
+             "No, the Council observed a minute of silence for Ahmed Shaheed.",
+             "The CESCR met at its sixtieth session in 2019."]
+    assert [cite.support(s, para).ok for s in ok] == [True] * len(ok)
+    assert [cite.support(s, para).ok for s in wrong] == [False] * len(wrong)
+
+
 def test_verify_drops_unretrieved_repairs_wrong_and_flags_unsupported() -> None:
     hits = [hit(CHINA), hit(BRAZIL)]
     answer = ("China set up a DNA database in 2009 [¶9]. Brazil’s Public Defender’s Office "
