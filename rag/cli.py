@@ -600,6 +600,8 @@ def _print_eval(run: Any, console: Any) -> None:
         for g in groups:
             table.add_column(g, justify="right", no_wrap=True)
         for name in report.SUMMARY:
+            if name in report.OPTIONAL and not any(name in run.metrics[g] for g in groups):
+                continue
             cells = [report.fmt(run.metrics[g].get(name), report.is_pct(name)) for g in groups]
             table.add_row(label(name), *(c if with_ci else c.split(" [")[0] for c in cells))
         return table

@@ -270,7 +270,9 @@ class Answerer:
         if _is_refusal(reply):
             return (self._refusal(question, hits, symbols, notes, mode="llm"),
                     {"sentences": [], "fallback": None, "refused": True})
-        sents = cite.verify(cite.parse(reply, used), used, cfg.answer.support_threshold)
+        titles = {d: info.title or "" for d, info in self.index.snapshot().docs.items()}
+        sents = cite.verify(cite.parse(reply, used, titles), used,
+                            cfg.answer.support_threshold, titles)
         check = {"sentences": [{"text": s.text, "status": s.status} for s in sents],
                  "fallback": None}
         dropped = sorted({d for s in sents for d in s.dropped})

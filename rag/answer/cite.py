@@ -14,7 +14,7 @@ in it. The threshold is calibrated by ``eval/calibrate.py`` (see the README).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rag.answer.text import mentions, names, normalise, numbers, numerals, sentences, terms
@@ -134,17 +134,23 @@ def split_answer(answer: str) -> list[tuple[str, list[RawCitation]]]:
     return [(re.sub(r"\s+", " ", t).strip(), cs) for t, cs in out]
 
 
-def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD) -> Support:
+def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD,
+            context: str = "") -> Support:
     """Whether ``paragraph`` supports ``sentence`` (see the module docstring).
 
     Faithful paraphrase passes: numbers are compared as digits ("15th" =
     "fifteenth" = "15"), a name may be written as its demonym or its acronym
     either way round ("CESCR" / "the Committee on Economic, Social and Cultural
     Rights"), and the "Yes," or "No," that opens a yes/no answer is no name.
+
+    ``context`` is what the paragraph is read under (its label, section and report
+    title: :func:`context_of`): a name or number said there counts as said ("Angola"
+    in a recommendation of Angola's review, "68/6" in a paragraph of resolution 68/6);
+    the share of content words is the paragraph's own.
     """
     sentence = numerals(_YES_NO.sub("", sentence, count=1))
     paragraph = numerals(paragraph)
-    para = normalise(paragraph)
+    para = normalise(f"{paragraph} {numerals(context)}" if context else paragraph)
     spelled = _spelled_by_acronym(sentence, para)
     keys = numbers(sentence) | (names(sentence, starters=True) - spelled)
     missing = tuple(sorted(k for k in keys if not (
@@ -183,6 +189,11 @@ def _spelled_by_acronym(sentence: str, para: str) -> set[str]:
     return out
 
 
+def context_of(unit: Unit, titles: Mapping[str, str] | None = None) -> str:
+    """What a unit is read under: its label, its section path and its report's title."""
+    return f"{unit.label} {unit.section} {(titles or {}).get(unit.doc, '')}"
+
+
 def _label_key(label: str) -> str:
     return label_key(label)
 
@@ -195,16 +206,19 @@ def _doc_matches(ref: str, hit: Hit) -> bool:
     return ref in candidates or ref.replace("/", "_") in candidates
 
 
-def resolve(raw: RawCitation, hits: Sequence[Hit], sentence: str) -> Unit | None:
+def resolve(raw: RawCitation, hits: Sequence[Hit], sentence: str,
+            titles: Mapping[str, str] | None = None) -> Unit | None:
     """The retrieved unit a written citation names, or None when it names none of them."""
     matches = [h for h in hits
                if _label_key(h.unit.label) == _label_key(raw.label) and _doc_matches(raw.doc, h)]
     if not matches:
         return None
-    return max(matches, key=lambda h: support(sentence, h.unit.text).score).unit
+    return max(matches, key=lambda h: support(sentence, h.unit.text,
+                                              context=context_of(h.unit, titles)).score).unit
 
 
-def parse(answer: str, hits: Sequence[Hit]) -> list[Sentence]:
+def parse(answer: str, hits: Sequence[Hit],
+          titles: Mapping[str, str] | None = None) -> list[Sentence]:
     """An answer's sentences with the retrieved units their citations name.
 
     Citations to paragraphs outside ``hits`` are dropped (and listed in ``dropped``).
@@ -213,7 +227,7 @@ def parse(answer: str, hits: Sequence[Hit]) -> list[Sentence]:
     for text, raws in split_answer(answer):
         s = Sentence(text)
         for raw in raws:
-            unit = resolve(raw, hits, text)
+            unit = resolve(raw, hits, text, titles)
             if unit is None:
                 s.dropped.append(f"{raw.doc} {raw.label}".strip())
             elif unit not in s.cites:
@@ -223,25 +237,29 @@ def parse(answer: str, hits: Sequence[Hit]) -> list[Sentence]:
 
 
 def verify(
-    sents: Sequence[Sentence], hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD
+    sents: Sequence[Sentence], hits: Sequence[Hit], threshold: float = SUPPORT_THRESHOLD,
+    titles: Mapping[str, str] | None = None,
 ) -> list[Sentence]:
     """Check every sentence against its citations; repair a wrong or missing one if a hit fits.
 
     A sentence no retrieved paragraph supports keeps its citations, marked unverified.
+    ``titles`` (document → title) gives each paragraph its report's context.
     """
+    def ok(text: str, units: Sequence[Unit]) -> Support:
+        return support(text, " ".join(u.text for u in units), threshold,
+                       " ".join(context_of(u, titles) for u in units))
+
     out: list[Sentence] = []
     for s in sents:
         s = Sentence(s.text, list(s.cites), True, list(s.dropped))
-        union = " ".join(u.text for u in s.cites)
-        if s.cites and support(s.text, union, threshold).ok:
+        if s.cites and ok(s.text, s.cites).ok:
             # Keep the cited paragraphs that contribute: of "[¶3][¶9]" where only ¶9
             # says it, ¶9 stays.
-            own = [u for u in s.cites if support(s.text, u.text, threshold).ok]
+            own = [u for u in s.cites if ok(s.text, [u]).ok]
             s.cites = own or s.cites
         else:
-            best = max(hits, key=lambda h: support(s.text, h.unit.text, threshold).score,
-                       default=None)
-            if best is not None and support(s.text, best.unit.text, threshold).ok:
+            best = max(hits, key=lambda h: ok(s.text, [h.unit]).score, default=None)
+            if best is not None and ok(s.text, [best.unit]).ok:
                 s.cites, s.repaired = [best.unit], True
             else:
                 s.verified = False

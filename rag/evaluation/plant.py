@@ -7,7 +7,7 @@ faithful cassette gets one planted error, the kinds taken in turn, so that
 ``reportbot eval --cassette planted.jsonl`` reports the share caught (flagged,
 re-cited or fallen back). The rules need only the answer and the prompt it was
 written for (``--record-prompts``), so anyone can rebuild the planted cassette:
-``python eval/plant_errors.py FAITHFUL PROMPTS OUT``.
+``python eval/cassette.py plant FAITHFUL PROMPTS --out OUT``.
 
 Kinds (``KINDS``): a number changed, a name swapped for one of another paragraph,
 a citation moved to another paragraph sent, a sentence the paragraphs do not say,

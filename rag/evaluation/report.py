@@ -14,7 +14,9 @@ from rag.evaluation.runner import EvalRun
 SUMMARY = ("gold_hit", "fact_recall", "citation_precision", "citation_recall",
            "sentence_support", "recall@1", "recall@5", "mrr@10",
            "refusal_accuracy", "false_refusals", "cautioned", "cautioned_unanswerable",
-           "latency_p50_ms", "latency_p95_ms")
+           "llm_verified", "planted_caught", "latency_p50_ms", "latency_p95_ms")
+#: Rows shown only when a run has them (LLM mode on recorded answers).
+OPTIONAL = frozenset({"llm_verified", "planted_caught"})
 PER_DOC = ("gold_hit", "fact_recall", "citation_precision", "recall@5", "refusal_accuracy")
 CHART = ("gold_hit", "fact_recall", "citation_precision", "recall@5")
 
@@ -63,6 +65,8 @@ def markdown(run: EvalRun, charts: dict[str, str]) -> str:
               "| metric | " + " | ".join(g for g in groups) + " |",
               "|---|" + "---|" * len(groups)]
     for name in SUMMARY:
+        if name in OPTIONAL and not any(name in run.metrics[g] for g in groups):
+            continue
         cells = [fmt(run.metrics[g].get(name), is_pct(name)) for g in groups]
         lines.append(f"| {label(name)} | " + " | ".join(cells) + " |")
 

@@ -64,17 +64,20 @@ def ensure_indexed(index: Index, docs: set[str], dirs: Sequence[Path]) -> Prepar
     return prep
 
 
-def check_sentences(answer: Answer, threshold: float) -> list[SentenceCheck]:
-    """Each answer sentence, its cited paragraphs, and whether they support it."""
+def check_sentences(answer: Answer, threshold: float,
+                    titles: dict[str, str] | None = None) -> list[SentenceCheck]:
+    """Each answer sentence, its cited paragraphs, and whether they support it (read, as
+    the verifier reads them, under their label, section and report title)."""
     if answer.refused:
         return []
     out = []
-    for s in cite.parse(answer.answer, answer.retrieved):
-        cited = [CitedLabel(u.doc, u.label, cite.support(s.text, u.text, threshold).ok)
-                 for u in s.cites]
+    for s in cite.parse(answer.answer, answer.retrieved, titles):
+        cited = [CitedLabel(u.doc, u.label, cite.support(
+            s.text, u.text, threshold, cite.context_of(u, titles)).ok) for u in s.cites]
         together = " ".join(u.text for u in s.cites)
+        context = " ".join(cite.context_of(u, titles) for u in s.cites)
         out.append(SentenceCheck(s.text, cited, bool(s.cites) and
-                                 cite.support(s.text, together, threshold).ok))
+                                 cite.support(s.text, together, threshold, context).ok))
     return out
 
 
@@ -99,7 +102,9 @@ def answer_one(answerer: Answerer, q: Question, mode: str | None, scope: Scope,
         citations=[{"doc": c.doc, "label": c.label} for c in answer.citations],
         retrieved=[{"doc": h.unit.doc, "label": h.unit.label} for h in hits[:10]],
         latency_ms=round(latency, 2), mode=answer.mode,
-        sentences=check_sentences(answer, settings.answer.support_threshold),
+        sentences=check_sentences(answer, settings.answer.support_threshold,
+                                  {d: i.title or "" for d, i in
+                                   answerer.index.snapshot().docs.items()}),
         notes=answer.notes, confidence=answer.confidence,
         cautioned=UNSURE_NOTE in answer.notes, llm_check=answer.llm_check,
         planted=planted.get(_key(answer.standalone or q.question)) if planted else None,

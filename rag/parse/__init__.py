@@ -22,7 +22,7 @@ from rag.types import NUMBERED_KINDS, Document, Unit
 
 #: Bump when parsing changes what units or labels a file gives: it is part of
 #: the index fingerprint and of every document's version.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 

@@ -59,6 +59,9 @@ def read_pdf(path: Path) -> str:
     finally:
         pdf.close()
     text = "\f".join(pages).replace("\r\n", "\n").replace("\r", "\n")
+    # pdfium writes a hyphen that falls at a line end as U+0002 ("sixty\x02ninth",
+    # "decision\x02making"): in UN documents these are compounds' own hyphens.
+    text = text.replace("\x02", "-")
     if not text.replace("\f", "").strip():
         raise ParseError(f"{path}: the PDF has no text layer (scanned?); OCR it first")
     return text
