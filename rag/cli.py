@@ -441,8 +441,11 @@ def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | Non
         tape = Cassette.load(cassette) if cassette else None
         with serving(tape) as server:
             settings = _settings()
+            # A question the cassette lacks is one failed call, not a failing endpoint:
+            # the circuit breaker must not answer the following ones extractively.
             llm = settings.llm.model_copy(update={"base_url": server.url,
-                                                  "model": "recorded-answers"})
+                                                  "model": "recorded-answers",
+                                                  "breaker_failures": 10**9})
             replayed = settings.model_copy(update={"llm": llm})
             planted = {k: r["planted"] for k, r in tape.answers.items() if r.get("planted")} \
                 if tape else None

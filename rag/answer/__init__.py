@@ -270,7 +270,7 @@ class Answerer:
         if _is_refusal(reply):
             return (self._refusal(question, hits, symbols, notes, mode="llm"),
                     {"sentences": [], "fallback": None, "refused": True})
-        titles = {d: info.title or "" for d, info in self.index.snapshot().docs.items()}
+        titles = cite.report_contexts(self.index.snapshot().docs)
         sents = cite.verify(cite.parse(reply, used, titles), used,
                             cfg.answer.support_threshold, titles)
         check = {"sentences": [{"text": s.text, "status": s.status} for s in sents],

@@ -17,9 +17,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rag.answer.regions import names_a_country
 from rag.answer.text import mentions, names, normalise, numbers, numerals, sentences, terms
 from rag.index.lexical import LINK_WORDS, initials
-from rag.types import Citation, Hit, Unit, label_key
+from rag.types import Citation, DocInfo, Hit, Unit, label_key
 
 #: Default share of a sentence's content words its paragraph must contain
 #: (calibrated by eval/calibrate.py; see the README, "Citation checks").
@@ -151,8 +152,8 @@ def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD,
     sentence = numerals(_YES_NO.sub("", sentence, count=1))
     paragraph = numerals(paragraph)
     para = normalise(f"{paragraph} {numerals(context)}" if context else paragraph)
-    spelled = _spelled_by_acronym(sentence, para)
-    keys = numbers(sentence) | (names(sentence, starters=True) - spelled)
+    spelled = _spelled_by_acronym(sentence, para, paragraph)
+    keys = numbers(sentence) | ((names(sentence) | _starter_name(sentence)) - spelled)
     missing = tuple(sorted(k for k in keys if not (
         re.search(rf"(?<!\w){re.escape(k)}(?!\w)", para) or (not k[0].isdigit()
                                                             and mentions(para, k)))))
@@ -165,6 +166,22 @@ def support(sentence: str, paragraph: str, threshold: float = SUPPORT_THRESHOLD,
     return Support(not missing and score >= threshold, score, missing)
 
 
+def _starter_name(sentence: str) -> set[str]:
+    """The sentence's first word, when it is a name: a country ("Norway set up …"), an
+    acronym ("UNODC said …") or the start of a longer name ("Amnesty International
+    said …"). Any other capitalised first word ("According to …", "Besides …") is
+    just where the sentence starts."""
+    m = re.match(r"\W*([A-Z][\w’'-]*[A-Za-z])(?:[’']s)?(\s+[A-Z][\w’'-]*)?", sentence)
+    if m is None or m.group(1) in _COMMON_STARTERS:
+        return set()
+    word = re.sub(r"[’']s$", "", m.group(1))
+    if word.isupper() or m.group(2) or names_a_country(word):
+        return {word.lower()}
+    return set()
+
+
+_COMMON_STARTERS = frozenset({"The", "A", "An", "In", "On", "At", "It", "This", "That",
+                              "These", "Those", "There", "They", "He", "She", "We"})
 _YES_NO = re.compile(r"^\s*(?:yes|no)\s*[,.;:–—-]\s*", re.I)
 #: A run of capitalised words, commas and link words: a body's full name.
 _NAME_SPAN = re.compile(r"(?!The\b)[A-Z][\w’'-]+(?:(?:,?\s+(?:(?:and|of|the|on|for|in|against"
@@ -174,7 +191,7 @@ _NAME_SPAN = re.compile(r"(?!The\b)[A-Z][\w’'-]+(?:(?:,?\s+(?:(?:and|of|the|on
 _ARTICLES = frozenset({"of", "the", "and", "on", "for", "in", "to", "a", "an"})
 
 
-def _spelled_by_acronym(sentence: str, para: str) -> set[str]:
+def _spelled_by_acronym(sentence: str, para: str, original: str = "") -> set[str]:
     """Words (lower case) of the full names in ``sentence`` whose acronym ``para`` writes."""
     out: set[str] = set()
     for m in _NAME_SPAN.finditer(sentence):
@@ -183,15 +200,25 @@ def _spelled_by_acronym(sentence: str, para: str) -> set[str]:
         # "against".
         forms = {initials(m.group()),
                  "".join(w[0] for w in words if w.lower() not in _ARTICLES).lower()}
-        if any(len(a) >= 3 and re.search(rf"(?<!\w){a}(?!\w)", para) for a in forms):
+        if any((len(a) >= 3 and re.search(rf"(?<!\w){a}(?!\w)", para))
+               # two letters ("AI" for Amnesty International) only as capitals
+               or (len(a) == 2 and re.search(rf"\b{a.upper()}\b", original))
+               for a in forms):
             out |= {w.lower() for w in re.findall(r"[\w’'-]+", m.group())
                     if w.lower() not in LINK_WORDS}
     return out
 
 
 def context_of(unit: Unit, titles: Mapping[str, str] | None = None) -> str:
-    """What a unit is read under: its label, its section path and its report's title."""
+    """What a unit is read under: its label, its section path and its report's
+    context (``titles``: :func:`report_contexts`)."""
     return f"{unit.label} {unit.section} {(titles or {}).get(unit.doc, '')}"
+
+
+def report_contexts(docs: Mapping[str, DocInfo]) -> dict[str, str]:
+    """Document → what all its paragraphs are said under: title, body, date, symbol."""
+    return {d: " ".join(x for x in (i.title, i.body, i.date, i.symbol) if x)
+            for d, i in docs.items()}
 
 
 def _label_key(label: str) -> str:

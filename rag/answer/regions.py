@@ -199,3 +199,8 @@ def country_of_demonym(word: str) -> str | None:
     found = [c.name for c in countries() if c.name.lower().startswith(stem)
              and " " not in c.name]
     return found[0] if len(found) == 1 else None
+
+
+def names_a_country(text: str) -> bool:
+    """Whether a short piece of text ("Norway", "Brazilian") names a country."""
+    return _country_of(text) is not None

@@ -3,7 +3,7 @@
 The verifier (``cite.verify`` and the checks after it in LLM mode) is a classifier:
 it should pass a capable model's faithful sentences and catch wrong ones. A faithful
 cassette measures the first half; this module makes the second: each answer of a
-faithful cassette gets one planted error, the kinds taken in turn, so that
+faithful cassette gets one planted error, the kinds kept balanced, so that
 ``reportbot eval --cassette planted.jsonl`` reports the share caught (flagged,
 re-cited or fallen back). The rules need only the answer and the prompt it was
 written for (``--record-prompts``), so anyone can rebuild the planted cassette:
@@ -70,7 +70,9 @@ def _plant(kind: str, answer: str, prompt: dict[str, Any]) -> tuple[str, str] | 
     paras = paragraphs_of(prompt)
     cited = re.findall(r"\[([^\[\]\n]{1,160})\]", answer)
     if kind == "number":
-        m = _NUMBER.search(answer)
+        # A number of the text, not of a citation marker ("[¶12]").
+        masked = re.sub(r"\[[^\[\]\n]{1,160}\]", lambda m: "#" * len(m.group()), answer)
+        m = _NUMBER.search(masked)
         if m is None:
             return None
         n = int(m.group(1))
@@ -78,10 +80,13 @@ def _plant(kind: str, answer: str, prompt: dict[str, Any]) -> tuple[str, str] | 
         planted = answer[: m.start()] + new + answer[m.end():]
         return planted, _changed(answer, planted)
     if kind == "name":
-        own = names(answer, starters=True)
+        # A name of the answer (not its first word) for a name of another paragraph sent.
+        own = names(answer)
         cited_text = " ".join(paras.get(c, "") for c in cited)
-        others = [w for p in paras.values() for w in re.findall(r"\b[A-Z][a-z]{3,}\b", p)
-                  if w.lower() not in own and w not in cited_text]
+        others = [m.group() for p in paras.values()
+                  for m in re.finditer(r"\b[A-Z][a-z]{3,}\b", p)
+                  if m.group().lower() in names(p) and m.group().lower() not in own
+                  and m.group() not in cited_text]
         for m in re.finditer(r"\b[A-Z][a-z]{3,}\b", answer):
             if m.group().lower() not in own or not others:
                 continue
@@ -125,20 +130,21 @@ def _changed(original: str, planted: str) -> str:
 
 
 def plant(faithful: Cassette, prompts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """One planted record per faithful answer the rules apply to, kinds in turn."""
+    """One planted record per faithful answer the rules apply to, the kinds balanced."""
     by_question = {question_of(p["messages"]): p for p in prompts}
-    turn = 0
+    planted = dict.fromkeys(KINDS, 0)
     for key, record in faithful.answers.items():
         prompt = by_question.get(record["question"]) or next(
             (p for q, p in by_question.items() if q and q.lower() == key), None)
         answer = record["answer"]
         if prompt is None or answer.strip().startswith(CANNOT_ANSWER):
             continue
-        for step in range(len(KINDS)):
-            kind = KINDS[(turn + step) % len(KINDS)]
+        # The kind planted least so far that applies to this answer: kinds stay balanced
+        # though some (a number, a name) apply to fewer answers.
+        for kind in sorted(KINDS, key=lambda k: (planted[k], KINDS.index(k))):
             made = _plant(kind, answer, prompt)
             if made is not None:
-                turn = (turn + step + 1) % len(KINDS)
+                planted[kind] += 1
                 yield {"question": record["question"], "prompt_sha": record.get("prompt_sha"),
                        "answer": made[0], "planted": {"kind": kind, "sentence": made[1]}}
                 break
@@ -152,7 +158,7 @@ def write_planted(faithful_path: Path, prompts_path: Path, out: Path) -> int:
     header = {"cassette": f"{faithful.header.get('cassette', faithful_path.stem)}-planted",
               "written_by": "rag/evaluation/plant.py, by rule, from " + faithful_path.name,
               "how": "each answer of the faithful cassette with one planted error, the kinds "
-                     f"in turn: {', '.join(KINDS)}. Recorded answers, not a live model."}
+                     f"balanced: {', '.join(KINDS)}. Recorded answers, not a live model."}
     rows = list(plant(faithful, prompts))
     out.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [header, *rows]) + "\n",
                    encoding="utf-8")

@@ -21,7 +21,7 @@ def prompt(q: str) -> dict:
 
 
 def tape(tmp_path: Path, n: int) -> tuple[Path, Path]:
-    answers = [{"question": f"Q{i}?", "answer": "China set up a DNA database in 2009 [¶10]."}
+    answers = [{"question": f"Q{i}?", "answer": "In 2009 China set up a DNA database [¶10]."}
                for i in range(n)]
     answers.append({"question": "Unanswerable?", "answer": CANNOT_ANSWER})
     faithful, prompts = tmp_path / "f.jsonl", tmp_path / "p.jsonl"
@@ -46,7 +46,7 @@ def test_every_kind_is_planted_in_turn_and_refusals_are_left_alone(tmp_path: Pat
     assert "2010" in got["number"]["answer"] or "2006" in got["number"]["answer"]
     assert "China" not in got["name"]["answer"]
     assert "[¶10]" not in got["citation"]["answer"] and "[¶" in got["citation"]["answer"]
-    assert got["unsupported"]["answer"].startswith("China set up")
+    assert got["unsupported"]["answer"].startswith("In 2009 China set up")
     assert got["refusal"]["answer"] == CANNOT_ANSWER
     assert "[" not in got["no-citations"]["answer"]
     out = tmp_path / "planted.jsonl"
