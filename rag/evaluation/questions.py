@@ -76,14 +76,48 @@ def check_questions(questions: Sequence[Question], docs: Mapping[str, Document])
     return problems
 
 
-def longest_shared_phrase(question: str, text: str) -> int:
+# A proper name: capitalised words, joined by the short words names contain
+# ("World Day against Trafficking in Persons", "Conference of the Parties").
+_NAME = re.compile(
+    r"\b[A-Z][\w-]*(?:\s+(?:(?:of|on|in|against|for|and|the|to)\s+)*[A-Z][\w-]*)+"
+)
+
+
+def _name_tokens(text: str) -> list[tuple[str, ...]]:
+    """Word sequences (lower case) of the proper names ``text`` writes, longest first."""
+    names = {tuple(re.findall(r"\w+", m.group().lower())) for m in _NAME.finditer(text)}
+    return sorted(names, key=len, reverse=True)
+
+
+def _fold_names(words: list[str], names: list[tuple[str, ...]]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for name in names:
+            if tuple(words[i:i + len(name)]) == name:
+                out.append("_".join(name))
+                i += len(name)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def longest_shared_phrase(question: str, text: str, *, names_as_one_word: bool = False) -> int:
     """Length in words of the longest word sequence the question copies from ``text``.
 
     The sets are meant to paraphrase: a question that copies a long phrase tests
-    string matching, not retrieval.
+    string matching, not retrieval. With ``names_as_one_word`` a proper name that
+    ``text`` writes ("the World Day against Trafficking in Persons") counts as one
+    word: delegates name a body or a day by its name, and that is not copying.
     """
     q = re.findall(r"\w+", question.lower())
-    t = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+    words = re.findall(r"\w+", text.lower())
+    if names_as_one_word:
+        names = _name_tokens(text)
+        q, words = _fold_names(q, names), _fold_names(words, names)
+    t = " " + " ".join(words) + " "
     best = 0
     for i in range(len(q)):
         n = best + 1
