@@ -407,7 +407,8 @@ def _doc_for_label(last: Any, label: str) -> str | None:
 @click.option("--scope", type=click.Choice(["doc", "whole"]), default="doc", show_default=True,
               help="doc: search each question's own report; whole: the whole index.")
 @click.option("--corpus", "corpus_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Where to find documents the index lacks (default: corpus/, ../shared/corpus).")
+              help="Where to find documents the index lacks (default: corpus/, ../shared/corpus, "
+                   "../shared/corpus/more).")
 @click.option("--limit", type=int, help="Only the first N questions of each set.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write one JSON line per question.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path),
@@ -494,7 +495,10 @@ def _evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | No
     if limit is not None:
         sets = {k: v[:limit] for k, v in sets.items()}
     spec = gates.load(gate) if gate else None
-    dirs = list(corpus_dirs) or [settings.corpus_dir, PROJECT_ROOT.parent / "shared" / "corpus"]
+    shared = PROJECT_ROOT.parent / "shared" / "corpus"
+    # more/ holds the other kinds of UN document (heldout7, heldout8): without it their
+    # questions were skipped and "the whole index" was 11 documents, not 20.
+    dirs = list(corpus_dirs) or [settings.corpus_dir, shared, shared / "more"]
     from rag.answer import Answerer
 
     answerer = Answerer(settings)
