@@ -3,9 +3,9 @@
     python eval/calibrate.py [--home DIR] [--sets FILE ...] [--budget 0.04] [--write]
     python eval/calibrate.py --support      # the support-check sweep instead
 
-Every question of the sets is asked in the **whole index** (the founding report
-and ../shared/corpus, ingested once into a scratch RAG_HOME, reused later), as a
-delegate asks. Each retrieved paragraph gets its evidence features
+Every question of the sets is asked in the **whole index** (the founding report,
+../shared/corpus and its more/ documents, ingested once into a scratch RAG_HOME,
+reused later), as a delegate asks. Each retrieved paragraph gets its evidence features
 (:mod:`rag.answer.evidence`) and a label: is it one of the question's gold
 paragraphs. A logistic regression (scikit-learn, L2, balanced classes) learns
 p(paragraph answers); a question's confidence is its best paragraph's.
@@ -41,7 +41,7 @@ from rag.answer import cite, decide, evidence, extractive  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
 from rag.evaluation.questions import Question  # noqa: E402
 from rag.index import Index  # noqa: E402
-from rag.retrieve import Query, reword, search  # noqa: E402
+from rag.retrieve import Query, reword, scope_years, search  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -69,7 +69,8 @@ def collect(index: Index, settings: Settings, qs: Sequence[Question]
         k = settings.answer.k * (2 if extractive.region_asked(question) else 1)
         hits = search(index, Query(question, k, None), settings.retrieval)
         gold = {(q.doc, g) for g in q.gold} if q.answerable else set()
-        for h, row in zip(hits, evidence.features(question, hits, snap.lexical.idf, titles),
+        for h, row in zip(hits, evidence.features(question, hits, snap.lexical.idf, titles,
+                                                     scope_years(snap)),
                           strict=True):
             rows.append(row)
             labels.append(int((h.unit.doc, h.unit.label) in gold))
@@ -154,8 +155,10 @@ def main() -> None:
     args = ap.parse_args()
     settings = Settings(home=args.home)
     index = Index(settings)
-    index.ingest([ROOT / "corpus"] + ([SHARED / f for f in sorted(SHARED.glob("*.txt"))]
-                                      if SHARED.is_dir() else []))
+    # The whole index as `reportbot eval` builds it: the shared reports and the
+    # other UN documents of more/ compete for every question.
+    index.ingest([ROOT / "corpus", *sorted(SHARED.glob("*.txt")),
+                  *sorted((SHARED / "more").glob("*.pdf"))])
     qs = load_questions(args.sets)
     if args.support:
         support_sweep(index, settings, qs)

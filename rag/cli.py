@@ -419,6 +419,13 @@ def _doc_for_label(last: Any, label: str) -> str | None:
               help="Fail (exit 3) when a metric falls below its threshold in this file.")
 @click.option("--save-thresholds", type=click.Path(path_type=Path),
               help="Write a thresholds file set just below this run's values.")
+@click.option("--margin", type=float, default=0.02, show_default=True,
+              help="With --save-thresholds: how far below each measured value (at least one "
+                   "question's worth).")
+@click.option("--merge", is_flag=True,
+              help="With --save-thresholds: keep the looser of the file's thresholds and this "
+                   "run's (a second index, e.g. the founding report alone as CI without "
+                   "../shared/corpus has it).")
 @click.option("--cassette", type=click.Path(path_type=Path, dir_okay=False),
               help="LLM mode with recorded answers (eval/cassettes/*.jsonl) served on "
                    "localhost, not a live model.")
@@ -430,9 +437,12 @@ def _doc_for_label(last: Any, label: str) -> str | None:
 def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | None, scope: str,
              corpus_dirs: tuple[Path, ...], limit: int | None, out: Path | None,
              report_dir: Path | None, baseline: bool, gate: Path | None,
-             save_thresholds: Path | None, cassette: Path | None,
-             record_prompts: Path | None, as_json: bool) -> None:
+             save_thresholds: Path | None, margin: float, merge: bool,
+             cassette: Path | None, record_prompts: Path | None, as_json: bool) -> None:
     """Measure citation accuracy on question sets: retrieval, citations, facts, refusals."""
+    if merge and not save_thresholds:
+        raise InputError("--merge needs --save-thresholds FILE: the file to merge into")
+    saving = (save_thresholds, margin, merge)
     if cassette or record_prompts:
         from rag.evaluation.replay import Cassette, serving, write_prompts
 
@@ -451,7 +461,7 @@ def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | Non
             planted = {k: r["planted"] for k, r in tape.answers.items() if r.get("planted")} \
                 if tape else None
             _evaluate(datasets, more, "llm", scope, corpus_dirs, limit, out, report_dir,
-                      baseline, gate, save_thresholds, as_json, replayed, planted or None)
+                      baseline, gate, saving, as_json, replayed, planted or None)
         if record_prompts:
             questions = _questions(datasets, more)
             if limit is not None:
@@ -465,7 +475,7 @@ def evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | Non
                        "recording", err=True)
         return
     _evaluate(datasets, more, mode, scope, corpus_dirs, limit, out, report_dir, baseline,
-              gate, save_thresholds, as_json, None)
+              gate, saving, as_json, None)
 
 
 def _questions(datasets: tuple[Path, ...], more: tuple[Path, ...]) -> list[Any]:
@@ -479,7 +489,7 @@ def _questions(datasets: tuple[Path, ...], more: tuple[Path, ...]) -> list[Any]:
 def _evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | None, scope: str,
               corpus_dirs: tuple[Path, ...], limit: int | None, out: Path | None,
               report_dir: Path | None, baseline: bool, gate: Path | None,
-              save_thresholds: Path | None, as_json: bool, given: Any,
+              saving: tuple[Path | None, float, bool], as_json: bool, given: Any,
               planted: dict[str, Any] | None = None) -> None:
     from rag.evaluation import gate as gates
     from rag.evaluation.runner import evaluate as run_eval
@@ -538,9 +548,12 @@ def _evaluate(datasets: tuple[Path, ...], more: tuple[Path, ...], mode: str | No
         from rag.evaluation import report
 
         report_path = report.write(run, report_dir)
+    save_thresholds, margin, merge = saving
     if save_thresholds:
-        save_thresholds.write_text(json.dumps(gates.propose(run), indent=2) + "\n",
-                                   encoding="utf-8")
+        proposed = gates.propose(run, margin)
+        if merge and save_thresholds.exists():
+            proposed = gates.merge(gates.load(save_thresholds), proposed)
+        save_thresholds.write_text(json.dumps(proposed, indent=2) + "\n", encoding="utf-8")
     failures: list[str] = []
     if spec is not None:
         failures, absent = gates.check(run, spec)

@@ -158,17 +158,50 @@ def _lexical_ranks(
     return rank
 
 
-_YEAR = re.compile(r"(?<![/\w.])(?:19|20)\d\d(?![/\w])")
+#: A year as questions and reports write it, not inside a symbol ("CTOC/COP/WG.4/2019/2").
+YEAR = re.compile(r"(?<![/\w.])(?:19|20)\d\d(?![/\w])")
 
 
-def reports_of_years(question: str, docs: Mapping[str, DocInfo]) -> frozenset[str]:
-    """The reports dated in a year the question names (none when all or none are)."""
-    years = set(_YEAR.findall(question))
-    if not years:
+def reports_of_years(question: str, docs: Mapping[str, DocInfo],
+                     years: Mapping[str, frozenset[str]] | None = None) -> frozenset[str]:
+    """The reports whose scope (:func:`scope_years`; without it, their date) has a
+    year the question names (none when all or none are)."""
+    asked = set(YEAR.findall(question))
+    if not asked:
         return frozenset()
-    dated = frozenset(d for d, info in docs.items()
-                      if info.date and years & set(_YEAR.findall(info.date)))
+    if years is None:
+        years = {d: frozenset(YEAR.findall(info.date or "")) for d, info in docs.items()}
+    dated = frozenset(d for d in docs if asked & years.get(d, frozenset()))
     return dated if len(dated) < len(docs) else frozenset()
+
+
+#: lexical view key → report → the years its title block names, built on first need.
+_YEARS: dict[str, dict[str, frozenset[str]]] = {}
+_ADDENDUM = re.compile(r"[/_]Add\.\d+$", re.I)
+
+
+def scope_years(snap: Snapshot) -> dict[str, frozenset[str]]:
+    """The years that say which report a unit is in: those of its date and title
+    block ("Report on the sixty-third session (14 February 2024 and 10–14 February
+    2025)" is both years), and an addendum's its report's ("responses to the 2019
+    review" is the addendum dated 2020)."""
+    key = snap.lexical.key
+    found = _YEARS.get(key)
+    if found is None:
+        found = {}
+        for doc, info in snap.docs.items():
+            units = snap.lexical.doc_units.get(doc, [])
+            head = next((u.text for u in units if u.kind == "title"), "")
+            found[doc] = frozenset(YEAR.findall(f"{info.date or ''} {info.title or ''} {head}"))
+        by_symbol = {info.symbol: d for d, info in snap.docs.items() if info.symbol}
+        for doc, info in snap.docs.items():
+            parent = _ADDENDUM.sub("", info.symbol or doc)
+            base = by_symbol.get(parent) or (parent if parent in snap.docs else None)
+            if base is not None and base != doc:
+                found[doc] = found[doc] | found[base]
+        _YEARS.clear()  # one view at a time, as _SPELT
+        _YEARS[key] = found
+    return found
 
 
 #: A name as reports spell it out: "Committee on Economic, Social and Cultural Rights".
@@ -304,7 +337,7 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     # "At the 2014 review" points at the report of that year when the question
     # does not name one: five Slovenia reports answer "how many delegations spoke".
     if not query.doc and config.year_boost:
-        dated = reports_of_years(query.text, snap.docs)
+        dated = reports_of_years(query.text, snap.docs, scope_years(snap))
         for key in scores:
             if key[0] in dated:
                 scores[key] *= 1.0 + config.year_boost

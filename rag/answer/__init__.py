@@ -20,7 +20,7 @@ from rag.answer.decide import CANNOT_ANSWER
 from rag.answer.text import terms as text_terms
 from rag.errors import InputError
 from rag.index import Index
-from rag.retrieve import Query, reword, search
+from rag.retrieve import Query, reword, scope_years, search
 from rag.settings import Settings
 from rag.types import Answer, AnswerMode, Hit
 
@@ -175,7 +175,8 @@ class Answerer:
         titles = {d: info.title or "" for d, info in snap.docs.items()}
 
         # One calibrated decision for both modes (rag/answer/decide.py).
-        assessment = decide.assess(standalone, hits, snap.lexical.idf, titles)
+        assessment = decide.assess(standalone, hits, snap.lexical.idf, titles,
+                                     years=scope_years(snap))
         answer, check = None, None
         if chosen == "llm" and hits:
             # The model reads the best paragraphs as retrieved, unfiltered: a capable

@@ -42,10 +42,10 @@ _WHY = {
     "text_coverage": "the nearest paragraphs cover little of the question",
     "typed_coverage": "no sentence of the nearest paragraphs says what is asked",
     "type_missing": "no paragraph gives the {kind} asked for",
-    "person_missing": "no paragraph names a person",
     "count_missing": "no paragraph counts what is asked",
     "only_listed": "the party asked about is only named in a list of speakers",
     "country_missing": "no paragraph names {countries}",
+    "year_missing": "no paragraph or report of {years} was found",
 }
 
 
@@ -101,13 +101,13 @@ def probability(row: Sequence[float], cal: Calibration) -> float:
 
 
 def assess(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
-           titles: Mapping[str, str] | None = None, cal: Calibration | None = None
-           ) -> Assessment:
+           titles: Mapping[str, str] | None = None, cal: Calibration | None = None,
+           years: Mapping[str, frozenset[str]] | None = None) -> Assessment:
     """The decision for ``question`` over its retrieved ``hits``."""
     if not hits:
         return Assessment("refuse", 0.0, (), "nothing retrieved")
     cal = cal or load()
-    rows = evidence.features(question, hits, idf, titles)
+    rows = evidence.features(question, hits, idf, titles, years)
     scores = tuple(probability(r, cal) for r in rows)
     best = max(range(len(scores)), key=scores.__getitem__)
     confidence = scores[best]
@@ -133,7 +133,8 @@ def _reason(question: str, row: Sequence[float], cal: Calibration,
         name = "text_coverage"
     info = evidence.read_question(question, idf)
     return _WHY[name].format(kind=info.kind or "answer",
-                             countries=" or ".join(sorted(info.countries)) or "the country")
+                             countries=" or ".join(sorted(info.countries)) or "the country",
+                             years=" or ".join(sorted(info.years)) or "that year")
 
 
 def answering(hits: Sequence[Hit], assessment: Assessment, share: float = 0.5) -> list[Hit]:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from rag.answer.text import evidence_terms, mentions, names, numbers, sentences, terms
+from rag.answer.text import evidence_terms, mentions, numbers, sentences, terms
 from rag.index.lexical import stem
 
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|share|"
@@ -110,54 +110,6 @@ def counts_asked(question: str, sentence: str) -> bool:
     # swallow the words up to "120".
     for found in re.finditer(_COUNT + r"(?=((?:\s+[\w-]+){1,3}))", sentence, re.I):
         if any(stem(w.lower()) in stems for w in found.group(1).split()):
-            return True
-    return False
-
-
-#: "Who chaired / presided / headed …", "What is the name of the first Roma woman
-#: in the police?": the answer is a person.
-_PERSON_Q = re.compile(r"^\s*who\b.*\b(chair\w*|presid\w*|rapporteur|head(s|ed)?|led|leads?|"
-                       r"minister|panellist|represent\w*|director|ambassador)\b|"
-                       r"^\s*what (is|was|were|are) the names? of (the |a |an )?(\w+ ){0,3}"
-                       r"(woman|women|man|men|person|people|officer|official|minister|ambassador|"
-                       r"chair\w*|president|rapporteur|judge|expert|speaker|panellist|head|"
-                       r"director|envoy|victim|girl|boy|child)\b", re.I)
-_HONORIFIC = re.compile(r"\b(Mr|Ms|Mrs|Dr|H\.E|Sir|Dame|Professor)\.?\s+[A-Z]")
-#: A run of capitalised words ("Fernand de Varennes", "Nazhat Shameem Khan").
-_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]+(?:\s+(?:(?:de|da|van|von|del|la|le|bin|al)\s+)?"
-                              r"[A-Z][\w’'-]+)+")
-#: Words of institutions and titles: "by the Human Rights Council," is not a person.
-_INSTITUTION_WORDS = frozenset(
-    [
-        "special", "rapporteur", "rapporteurs", "council", "human", "rights", "representative",
-        "secretary", "general", "secretary-general", "committee", "office", "group", "working",
-        "nations", "united", "assembly", "conference", "convention", "protocol", "ministry",
-        "minister", "government", "republic", "state", "states", "party", "parties", "commission",
-        "organization", "plan", "action", "declaration", "court", "agency", "fund", "programme",
-        "bureau", "forum", "session", "meeting", "review", "universal", "periodic", "president",
-        "chair",
-    ]
-)
-
-
-def names_a_person(text: str, question: str = "") -> bool:
-    """Whether ``text`` names a person the question does not already name.
-
-    UN reports name people with an honorific ("Ms. Phoebe Blagg", "H.E."), a
-    country in brackets ("Nazhat Shameem Khan (Fiji)") or as an apposition
-    ("headed by Miro Cerar, Minister …", "the Special Rapporteur, Fernand de
-    Varennes, presented").
-    """
-    if _HONORIFIC.search(text):
-        return True
-    asked = names(question)
-    for m in _CAPITALISED_RUN.finditer(text):
-        words = [w.lower() for w in re.findall(r"[\w’'-]+", m.group())]
-        if any(w in _INSTITUTION_WORDS or w in asked for w in words):
-            continue
-        before, after = text[: m.start()], text[m.end():]
-        if after.startswith(" (") or (re.search(r"(,|\bby)\s$", before)
-                                      and re.match(r"[,.;]", after)):
             return True
     return False
 
@@ -333,8 +285,3 @@ def coverage(question: str, texts: Sequence[str], idf: Callable[[str], float]) -
     total = sum(weights.values())
     have = evidence_terms(" ".join(texts).lower())
     return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
-
-
-def asks_person(question: str) -> bool:
-    """"Who chaired …?", "What is the name of the …?": the answer is a person."""
-    return _PERSON_Q.search(question) is not None

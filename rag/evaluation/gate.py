@@ -101,3 +101,24 @@ def propose(run: EvalRun, margin: float = 0.02) -> dict[str, Any]:
         "measured": measured,
         "thresholds": thresholds,
     }
+
+
+def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old``'s thresholds loosened to ``new``'s where those are looser, group by group.
+
+    For a gate that must hold on two indexes: the whole index and the founding report
+    alone (CI without ../shared/corpus). Groups only one file has are kept as they are;
+    the second run's values are kept under ``measured_also``."""
+    check_setup(old, new.get("mode", ""), new.get("scope", ""))
+    thresholds = {g: dict(m) for g, m in old["thresholds"].items()}
+    for group, limits in new["thresholds"].items():
+        mine = thresholds.setdefault(group, {})
+        for name, limit in limits.items():
+            if name not in mine:
+                mine[name] = limit
+            else:
+                loose = max if name in LOWER_IS_BETTER else min
+                mine[name] = loose(mine[name], limit)
+    return {**old, "thresholds": thresholds,
+            "measured_also": new.get("measured", {}),
+            "questions_also": new.get("questions", {})}

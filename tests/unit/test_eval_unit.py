@@ -121,6 +121,26 @@ def test_gate_fails_below_thresholds_and_skips_groups_not_run(tmp_path: Path) ->
         gate.load(spec_file)
 
 
+def test_merged_thresholds_keep_the_looser_of_two_runs() -> None:
+    whole = {"mode": "extractive", "scope": "whole", "measured": {"set:s": {"gold_hit": 0.8}},
+             "thresholds": {"set:s": {"gold_hit": 0.76, "false_refusals": 0.05},
+                            "set:only_whole": {"gold_hit": 0.5}}}
+    alone = {"mode": "extractive", "scope": "whole", "measured": {"set:s": {"gold_hit": 0.7}},
+             "thresholds": {"set:s": {"gold_hit": 0.66, "false_refusals": 0.09,
+                                      "fact_recall": 0.4}}}
+    merged = gate.merge(whole, alone)
+    assert merged["thresholds"] == {
+        "set:s": {"gold_hit": 0.66, "false_refusals": 0.09, "fact_recall": 0.4},
+        "set:only_whole": {"gold_hit": 0.5}}
+    assert merged["measured"] == whole["measured"]
+    assert merged["measured_also"] == alone["measured"]
+    # Looser only: a stricter second run loosens nothing.
+    assert gate.merge(alone, whole)["thresholds"]["set:s"]["gold_hit"] == 0.66
+    assert whole["thresholds"]["set:s"]["gold_hit"] == 0.76  # inputs left as they were
+    with pytest.raises(InputError, match="--scope whole"):
+        gate.merge(whole, {**alone, "scope": "doc"})
+
+
 def test_markdown_report_has_tables_and_worst_answers() -> None:
     text = report.markdown(_run({}), {"Latency": "latency.png"})
     assert "| gold-hit (≥1 gold paragraph cited) |" in text

@@ -49,6 +49,14 @@ def test_reports_of_years_points_at_the_report_of_that_year() -> None:
     assert reports_of_years("How many delegations spoke?", docs) == frozenset()
     assert reports_of_years("What happened in 1999?", docs) == frozenset()
     assert reports_of_years("What does CTOC/COP/WG.4/2014/2 say?", docs) == frozenset()
+    # With the reports' scope years (rag.retrieve.scope_years): a session report dated
+    # 2024 whose title block names its 2025 meetings, an addendum dated 2020 of the
+    # 2019 review.
+    years = {"review_2014": frozenset({"2014"}), "review_2019": frozenset({"2019"}),
+             "national_2019": frozenset({"2019"}), "undated": frozenset({"2019", "2020"})}
+    assert reports_of_years("What changed in 2019?", docs, years) == {
+        "review_2019", "national_2019", "undated"}
+    assert reports_of_years("What was said in 2020?", docs, years) == {"undated"}
 
 
 def test_questions_about_what_states_should_do_are_about_recommendations() -> None:
