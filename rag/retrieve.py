@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
@@ -175,9 +175,22 @@ def reports_of_years(question: str, docs: Mapping[str, DocInfo],
     return dated if len(dated) < len(docs) else frozenset()
 
 
-#: lexical view key → report → the years its title block names, built on first need.
-_YEARS: dict[str, dict[str, frozenset[str]]] = {}
 _ADDENDUM = re.compile(r"[/_]Add\.\d+$", re.I)
+_Built = TypeVar("_Built")
+#: What is derived from one lexical view (its key → the result), built on first need;
+#: one view at a time: the old one is gone after a change.
+_PER_VIEW: dict[str, dict[str, Any]] = {}
+
+
+def _per_view(snap: Snapshot, build: Callable[[Snapshot], _Built]) -> _Built:
+    """``build(snap)``, computed once per lexical view."""
+    cache = _PER_VIEW.setdefault(build.__name__, {})
+    key = snap.lexical.key
+    if key not in cache:
+        cache.clear()
+        cache[key] = build(snap)
+    found: _Built = cache[key]
+    return found
 
 
 def scope_years(snap: Snapshot) -> dict[str, frozenset[str]]:
@@ -185,22 +198,21 @@ def scope_years(snap: Snapshot) -> dict[str, frozenset[str]]:
     block ("Report on the sixty-third session (14 February 2024 and 10–14 February
     2025)" is both years), and an addendum's its report's ("responses to the 2019
     review" is the addendum dated 2020)."""
-    key = snap.lexical.key
-    found = _YEARS.get(key)
-    if found is None:
-        found = {}
-        for doc, info in snap.docs.items():
-            units = snap.lexical.doc_units.get(doc, [])
-            head = next((u.text for u in units if u.kind == "title"), "")
-            found[doc] = frozenset(YEAR.findall(f"{info.date or ''} {info.title or ''} {head}"))
-        by_symbol = {info.symbol: d for d, info in snap.docs.items() if info.symbol}
-        for doc, info in snap.docs.items():
-            parent = _ADDENDUM.sub("", info.symbol or doc)
-            base = by_symbol.get(parent) or (parent if parent in snap.docs else None)
-            if base is not None and base != doc:
-                found[doc] = found[doc] | found[base]
-        _YEARS.clear()  # one view at a time, as _SPELT
-        _YEARS[key] = found
+    return _per_view(snap, _scope_years)
+
+
+def _scope_years(snap: Snapshot) -> dict[str, frozenset[str]]:
+    found = {}
+    for doc, info in snap.docs.items():
+        units = snap.lexical.doc_units.get(doc, [])
+        head = next((u.text for u in units if u.kind == "title"), "")
+        found[doc] = frozenset(YEAR.findall(f"{info.date or ''} {info.title or ''} {head}"))
+    by_symbol = {info.symbol: d for d, info in snap.docs.items() if info.symbol}
+    for doc, info in snap.docs.items():
+        parent = _ADDENDUM.sub("", info.symbol or doc)
+        base = by_symbol.get(parent) or (parent if parent in snap.docs else None)
+        if base is not None and base != doc:
+            found[doc] = found[doc] | found[base]
     return found
 
 
@@ -208,26 +220,22 @@ def scope_years(snap: Snapshot) -> dict[str, frozenset[str]]:
 _SPELT_OUT = re.compile(r"[A-Z][a-z]+(?:(?:,?\s+(?:(?:of|on|and|the|for|against|in|to)\s+)*)"
                         r"[A-Z][a-z]+)+")
 _ACRONYM = re.compile(r"\b[A-Z]{3,7}\b")
-#: lexical view key → acronym (lower case) → the name it abbreviates, built on first need.
-_SPELT: dict[str, dict[str, str]] = {}
 
 
 def _spelt_out(snap: Snapshot) -> dict[str, str]:
     """Every name the reports spell out, by its initials ("cescr" → "Committee on …")."""
-    key = snap.lexical.key
-    found = _SPELT.get(key)
-    if found is None:
-        counts: dict[str, dict[str, int]] = {}
-        for units in snap.lexical.doc_units.values():
-            for u in units:
-                for name in _SPELT_OUT.findall(u.text):
-                    if len(acronym := initials(name)) >= 3:
-                        by = counts.setdefault(acronym, {})
-                        by[name] = by.get(name, 0) + 1
-        found = {a: max(names, key=names.__getitem__) for a, names in counts.items()}
-        _SPELT.clear()  # one view at a time: the old one is gone after a change
-        _SPELT[key] = found
-    return found
+    return _per_view(snap, _spelt_names)
+
+
+def _spelt_names(snap: Snapshot) -> dict[str, str]:
+    counts: dict[str, dict[str, int]] = {}
+    for units in snap.lexical.doc_units.values():
+        for u in units:
+            for name in _SPELT_OUT.findall(u.text):
+                if len(acronym := initials(name)) >= 3:
+                    by = counts.setdefault(acronym, {})
+                    by[name] = by.get(name, 0) + 1
+    return {a: max(names, key=names.__getitem__) for a, names in counts.items()}
 
 
 def expansions(question: str, snap: Snapshot) -> list[str]:
