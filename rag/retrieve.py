@@ -9,6 +9,7 @@ recommendations prefers recommendation units.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 from rag.errors import UnknownDocument
 from rag.index import Index, Snapshot
-from rag.index.lexical import Key, initials
+from rag.index.lexical import Key, analyze, initials, report_scope
 from rag.settings import RetrievalSettings
 from rag.types import DocInfo, Hit, Unit, label_key
 
@@ -193,6 +194,58 @@ def _per_view(snap: Snapshot, build: Callable[[Snapshot], _Built]) -> _Built:
     return found
 
 
+def scopes(snap: Snapshot) -> dict[str, frozenset[str]]:
+    """Each report's scope terms (:func:`rag.index.lexical.report_scope`)."""
+    return _per_view(snap, _scopes)
+
+
+def _scopes(snap: Snapshot) -> dict[str, frozenset[str]]:
+    return {d: report_scope(snap.lexical.doc_units.get(d, [])) for d in snap.docs}
+
+
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def residual(question: str, snap: Snapshot) -> tuple[str, frozenset[str]] | None:
+    """The question less the words that name a report (its scope terms), and the
+    reports those words name best; None when it names none or nothing is left."""
+    return residual_of(question, scopes(snap))
+
+
+def residual_of(question: str, by_doc: Mapping[str, frozenset[str]]
+                ) -> tuple[str, frozenset[str]] | None:
+    """:func:`residual` over each report's scope terms (stems, as
+    :func:`rag.index.lexical.analyze` writes them).
+
+    A word goes when every stem of it is some report's scope term ("2019",
+    "working", "group"); the reports kept are those whose scope terms shared with
+    the question weigh (by idf over reports) at least :data:`ROUTE_SHARE` of the
+    best report's."""
+    every: frozenset[str] = frozenset().union(*by_doc.values()) if by_doc else frozenset()
+    kept: list[str] = []
+    dropped: list[str] = []
+    for w in _WORD.findall(question):
+        stems = analyze(w)
+        if stems and all(t in every for t in stems):
+            dropped += stems
+        else:
+            kept.append(w)
+    if not dropped or not any(analyze(w) for w in kept):
+        return None
+    n = len(by_doc)
+    df = {t: sum(t in sc for sc in by_doc.values()) for t in set(dropped)}
+    score = {d: sum(math.log(1 + n / df[t]) for t in set(dropped) if t in sc)
+             for d, sc in by_doc.items()}
+    top = max(score.values())
+    routed = frozenset(d for d, v in score.items() if v >= ROUTE_SHARE * top)
+    return " ".join(kept), routed
+
+
+#: How close to the best report a report's share of the question's report words
+#: must come to be searched by the residual question.
+ROUTE_SHARE = 0.8
+
+
 def scope_years(snap: Snapshot) -> dict[str, frozenset[str]]:
     """The years that say which report a unit is in: those of its date and title
     block ("Report on the sixty-third session (14 February 2024 and 10–14 February
@@ -317,6 +370,13 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     # Several parts of one long unit count once; copies share one vector.
     dense_hits = index.dense(vector, n + 10, snap, query.doc)
     dense_rank, similarity = _dense_ranks(dense_hits, same, unit_of, n)
+    residual_rank: dict[Key, int] = {}
+    rest = residual(query.text, snap) if not query.doc and config.residual_weight else None
+    if rest:
+        rest_text, routed = rest
+        rvec = index.embedder.embed([rest_text])[0]
+        deep = [h for h in index.dense(rvec, 4 * n + 10, snap, None) if h[0] in routed]
+        residual_rank, _ = _dense_ranks(deep, same, unit_of, n)
     # "Which Caribbean countries made recommendations?": BM25 also looks for the
     # region's countries by name (the reports name Cuba, never "Caribbean");
     # dense search keeps the question as asked.
@@ -338,14 +398,16 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
                                       same, n)
 
     scores: dict[Key, float] = {}
-    for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight)):
+    for ranks, weight in ((dense_rank, config.dense_weight), (lexical_rank, config.lexical_weight),
+                          (residual_rank, config.residual_weight)):
         for key, rank in ranks.items():
             scores[key] = scores.get(key, 0.0) + weight / (config.rrf_k + rank)
 
     # "At the 2014 review" points at the report of that year when the question
     # does not name one: five Slovenia reports answer "how many delegations spoke".
-    if not query.doc and config.year_boost:
-        dated = reports_of_years(query.text, snap.docs, scope_years(snap))
+    dated = (reports_of_years(query.text, snap.docs, scope_years(snap)) if not query.doc
+             else frozenset())
+    if config.year_boost:
         for key in scores:
             if key[0] in dated:
                 scores[key] *= 1.0 + config.year_boost
@@ -354,7 +416,7 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
     scopes = mentioned_scopes(query.text)
     for key in list(scores):
         unit = unit_of[key]
-        if not config.headings and unit.kind in ("heading", "title"):
+        if not config.headings and unit.kind in ("heading",):
             del scores[key]
             continue
         if about_recs and _prefers(unit):
@@ -377,7 +439,8 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
 
     best = sorted(scores, key=lambda k: (k not in first, -scores[k], unit_of[k].doc,
                                          unit_of[k].order))
-    return [
+    depth = max(query.k, config.rerank_depth) if config.rerank else query.k
+    hits = [
         Hit(
             unit=unit_of[k],
             score=scores[k],
@@ -386,5 +449,15 @@ def fuse(index: Index, snap: Snapshot, query: Query, config: RetrievalSettings) 
             symbol=snap.docs[k[0]].symbol,
             similarity=similarity.get(k),
         )
-        for k in best[: query.k]
+        for k in best[:depth]
     ]
+    if config.rerank and hits:
+        from rag import rerank
+
+        titles = {d: info.title or "" for d, info in snap.docs.items()}
+        ordered = rerank.order(query.text, hits, lexical.idf, titles, scope_years(snap),
+                               rest[1] if rest else frozenset(), dated)
+        # Units the question names by label stay first.
+        hits = ([h for h in ordered if (h.unit.doc, h.unit.label) in first]
+                + [h for h in ordered if (h.unit.doc, h.unit.label) not in first])
+    return hits[: query.k]

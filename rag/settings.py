@@ -72,6 +72,10 @@ class RetrievalSettings(BaseModel):
     lexical_weight: float = Field(
         1.0, ge=0, description="Weight of the BM25 ranking in fusion."
     )
+    residual_weight: float = Field(
+        1.0, ge=0, description="Whole-index searches: weight in fusion of a second dense "
+        "ranking, of the question less the words that name a report.",
+    )
     section_boost: float = Field(
         0.3,
         ge=0,
@@ -92,8 +96,16 @@ class RetrievalSettings(BaseModel):
         "trafficking working group', 'Slovenia's UPR'), which every unit of that report "
         "matches alike.",
     )
+    rerank: bool = Field(
+        True, description="Re-order the fused candidates by the learned re-ranker "
+        "(rag/rerank.py, fitted by eval/fit_rerank.py): p(the paragraph answers).",
+    )
+    rerank_depth: int = Field(
+        30, ge=1, le=200, description="How many fused candidates the re-ranker reads.",
+    )
     headings: bool = Field(
-        False, description="Return heading and title units in searches (they stay in the index)."
+        False, description="Return heading units in searches (they stay in the index); "
+        "title blocks are always searched (a resolution's date, a session's officers)."
     )
 
 
@@ -107,6 +119,10 @@ class AnswerSettings(BaseModel):
         "key is configured, else extractive.",
     )
     k: int = Field(5, ge=1, le=50, description="Paragraphs retrieved for an answer.")
+    unsure_anchors: int = Field(
+        2, ge=1, le=10, description="An unsure answer (confidence between the two "
+        "thresholds) quotes the best sentence of each of this many best paragraphs.",
+    )
     max_sentences: int = Field(
         3, ge=1, le=20, description="Sentences in an extractive answer (6 for list questions)."
     )

@@ -131,6 +131,7 @@ def compose(
     rank_prior: float = 0.15,
     min_gain: float = 0.12,
     anchor: bool = True,
+    anchors: int = 1,
     type_bonus: float = 0.15,
     min_typed_cover: float = 0.2,
 ) -> list[Sentence]:
@@ -197,10 +198,13 @@ def compose(
     # The best-ranked paragraph is the retriever's strongest evidence (dense and
     # BM25 agree on it); when the word-overlap choice passed it over, its best
     # sentence goes in too, so the answer cites it.
-    if anchor and chosen and all(c.hit_rank != 0 for c in chosen) and len(chosen) < max_sentences:
-        top = [c for c in cands if c.hit_rank == 0]
-        if top:
-            chosen.append(max(top, key=lambda c: _cover(weights, c.terms, total)))
+    # ``anchors`` > 1 (an unsure answer): the next best paragraphs are cited too, so
+    # the delegate sees each candidate's best sentence.
+    for rank in range(min(anchors, len(hits)) if anchor else 0):
+        if chosen and all(c.hit_rank != rank for c in chosen) and len(chosen) < max_sentences:
+            top = [c for c in cands if c.hit_rank == rank]
+            if top:
+                chosen.append(max(top, key=lambda c: _cover(weights, c.terms, total)))
     # A chosen sentence that leans on the one before it gets that sentence too.
     for c in list(chosen):
         if c.index > 0 and _LEANS_BACK.match(c.text):

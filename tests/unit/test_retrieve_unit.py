@@ -67,3 +67,54 @@ def test_questions_about_what_states_should_do_are_about_recommendations() -> No
         assert about_recommendations(q), q
     for q in ["What did China say about DNA databases?", "Who wants to speak?"]:
         assert not about_recommendations(q), q
+
+
+def test_the_residual_question_drops_the_words_that_name_a_report() -> None:
+    from rag.index.lexical import analyze
+    from rag.retrieve import residual_of
+
+    scopes = {
+        "wg2019": frozenset(analyze("Working Group on Trafficking in Persons, Vienna, 2019")),
+        "upr2019": frozenset(analyze("Universal Periodic Review of Slovenia 2019") + ["upr"]),
+        "upr2014": frozenset(analyze("Universal Periodic Review of Slovenia 2014") + ["upr"]),
+    }
+    rest = residual_of("Who chaired the 2019 working group on trafficking in persons?", scopes)
+    assert rest is not None
+    text, routed = rest
+    assert "chaired" in text and "working" not in text and "2019" not in text
+    assert routed == {"wg2019"}
+    # "2019" is shared, "Slovenia" and "UPR" name two reviews: the year decides.
+    text, routed = residual_of("How many delegations spoke at Slovenia's 2019 UPR?",
+                               scopes) or ("", frozenset())
+    assert routed == {"upr2019"} and "delegations" in text
+    # No report word, or nothing but report words: no residual question.
+    assert residual_of("What did China say about DNA databases?", scopes) is None
+    assert residual_of("Slovenia UPR 2014", scopes) is None
+
+
+def test_the_reranker_puts_the_paragraph_that_answers_first() -> None:
+    from rag import rerank
+    from rag.types import Hit
+
+    def hit(label: str, text: str, rank: int) -> Hit:
+        unit = Unit("d", label, "paragraph", "I. Organization", text, 0, len(text),
+                    len(text.split()), rank)
+        return Hit(unit, 1.0 / (60 + rank), dense_rank=rank, lexical_rank=rank,
+                   similarity=0.6 - 0.01 * rank)
+
+    # Fusion put the paragraph that repeats the meeting's words first.
+    hits = [hit("3", "The Working Group on Trafficking in Persons met in Vienna and "
+                "adopted the recommendations below.", 1),
+            hit("24", "The meeting was chaired by Ms. Ana Ruiz (Mexico), who opened "
+                "the session of the working group.", 2)]
+    # "chaired" is the rare word; every paragraph of the report says "working group".
+    def idf(term: str) -> float:
+        return 5.0 if term.startswith("chair") else 0.5
+
+    ordered = rerank.order("Who chaired the meeting of the working group?", hits,
+                           idf, {}, {}, frozenset(), frozenset())
+    assert [h.unit.label for h in ordered] == ["24", "3"]
+    assert all(0.0 < h.score < 1.0 for h in ordered)
+    assert ordered[0].score > ordered[1].score
+    # The weights file is the one the code computes features for.
+    assert rerank.load().features == rerank.features()

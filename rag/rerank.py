@@ -1,0 +1,99 @@
+"""A learned re-ranking of the fused candidates: which paragraph answers, first.
+
+Fusion (:func:`rag.retrieve.fuse`) orders units by how well they match the
+question's words and meaning; it cannot tell the paragraph that *answers* "who
+chaired the 2019 working group?" (the one naming the Chair) from the three that
+repeat the meeting's name. The re-ranker scores each of the top
+``RetrievalSettings.rerank_depth`` candidates by a logistic regression over its
+evidence features (:mod:`rag.answer.evidence`: coverage, the answer type asked
+for, ranks and scores, missing countries or years) and four of its report and
+kind, fitted on the labelled question sets by ``eval/fit_rerank.py`` and stored
+in ``rerank.json`` beside this module (weights only: no scikit-learn at query
+time). Fitted leaving one question set out at a time, it raised recall@1 on every
+set (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from rag.types import Hit
+
+WEIGHTS = Path(__file__).with_name("rerank.json")
+
+#: What the re-ranker reads beyond :data:`rag.answer.evidence.FEATURES`.
+EXTRA: tuple[str, ...] = (
+    "routed",     # the unit's report is one the question's report words name best
+    "dated",      # its report's scope years include a year the question names
+    "title",      # it is a title block (the date, body and officers of a report)
+    "length",     # log(1 + characters) / 10: long units match more words by chance
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    fitted_on: tuple[str, ...] = ()
+    questions: int = 0
+
+
+def features() -> tuple[str, ...]:
+    """The feature names, in the weights file's order."""
+    from rag.answer import evidence  # lazy: rag.answer imports rag.retrieve
+
+    return (*evidence.FEATURES, *EXTRA)
+
+
+def save(weights: Weights, path: Path = WEIGHTS) -> None:
+    path.write_text(json.dumps(asdict(weights), indent=2) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = WEIGHTS) -> Weights:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    weights = Weights(features=tuple(data["features"]),
+                      coef=tuple(float(c) for c in data["coef"]),
+                      intercept=float(data["intercept"]),
+                      fitted_on=tuple(data.get("fitted_on", ())),
+                      questions=int(data.get("questions", 0)))
+    if weights.features != features():
+        raise ValueError(f"{path}: fitted on features {weights.features}, the code computes "
+                         f"{features()}; refit with `python eval/fit_rerank.py --write`")
+    return weights
+
+
+def rows(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
+         titles: Mapping[str, str], years: Mapping[str, frozenset[str]],
+         routed: frozenset[str], dated: frozenset[str]) -> list[list[float]]:
+    """One row of :func:`features` per hit, in hit order (fused order: the rank
+    features are those of fusion)."""
+    from rag.answer import evidence
+
+    base = evidence.features(question, hits, idf, titles, years)
+    return [[*row, float(h.unit.doc in routed), float(h.unit.doc in dated),
+             float(h.unit.kind == "title"), math.log1p(len(h.unit.text)) / 10]
+            for h, row in zip(hits, base, strict=True)]
+
+
+def order(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
+          titles: Mapping[str, str], years: Mapping[str, frozenset[str]],
+          routed: frozenset[str], dated: frozenset[str],
+          weights: Weights | None = None) -> list[Hit]:
+    """``hits`` best first by p(answers); each hit's ``score`` becomes that p."""
+    if not hits:
+        return []
+    weights = weights or load()
+    scored = []
+    for h, row in zip(hits, rows(question, hits, idf, titles, years, routed, dated),
+                      strict=True):
+        z = weights.intercept + sum(w * x for w, x in zip(weights.coef, row, strict=True))
+        scored.append(replace(h, score=1.0 / (1.0 + math.exp(-z))))
+    # Stable: equal scores keep fused order.
+    return sorted(scored, key=lambda h: -h.score)
