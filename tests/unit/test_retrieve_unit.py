@@ -75,8 +75,8 @@ def test_the_residual_question_drops_the_words_that_name_a_report() -> None:
 
     scopes = {
         "wg2019": frozenset(analyze("Working Group on Trafficking in Persons, Vienna, 2019")),
-        "upr2019": frozenset(analyze("Universal Periodic Review of Slovenia 2019") + ["upr"]),
-        "upr2014": frozenset(analyze("Universal Periodic Review of Slovenia 2014") + ["upr"]),
+        "upr2019": frozenset([*analyze("Universal Periodic Review of Slovenia 2019"), "upr"]),
+        "upr2014": frozenset([*analyze("Universal Periodic Review of Slovenia 2014"), "upr"]),
     }
     rest = residual_of("Who chaired the 2019 working group on trafficking in persons?", scopes)
     assert rest is not None
