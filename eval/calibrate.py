@@ -1,6 +1,7 @@
 """Fit the answer-or-refuse decision (``rag/answer/calibration.json``) on the labelled sets.
 
     python eval/calibrate.py [--home DIR] [--sets FILE ...] [--budget 0.04] [--write]
+    python eval/calibrate.py --loso [--drop FEATURE ...]  # each set fitted on the others
     python eval/calibrate.py --support      # the support-check sweep instead
 
 Every question of the sets is asked in the **whole index** (the founding report,
@@ -150,6 +151,11 @@ def main() -> None:
                     help="Fit on the other sets, score on this one, each "
                     "feature removed in turn (which features earn their place on a set "
                     "they were not found on).")
+    ap.add_argument("--loso", action="store_true",
+                    help="Leave one set out: fit on the other sets, score each set; with "
+                    "--drop, also with those features removed.")
+    ap.add_argument("--drop", nargs="*", default=[], choices=evidence.FEATURES,
+                    help="Features to remove, one at a time, in --loso.")
     ap.add_argument("--dump", type=Path, help="Write each question's out-of-fold confidence.")
     ap.add_argument("--support", action="store_true", help="Run the support-check sweep.")
     args = ap.parse_args()
@@ -165,6 +171,9 @@ def main() -> None:
         return
     if args.holdout:
         holdout_ablation(index, settings, qs, load_questions([args.holdout]), args)
+        return
+    if args.loso:
+        leave_one_set_out(index, settings, args)
         return
     x, y, group, asked = collect(index, settings, qs)
     answerable = np.array([q.answerable for q in asked])
@@ -245,6 +254,44 @@ def holdout_ablation(index: Index, settings: Settings, qs: Sequence[Question],
         tconf, tright = per_question(tp, ty, tgroup, len(tasked))
         print(f"  {'-' if i else ' '}{name:18} AUC {auc(tans, tconf):.3f}  best-is-gold "
               f"{pct(tright[tans].mean())}  " + report(tconf, tans, lo, hi))
+
+
+def leave_one_set_out(index: Index, settings: Settings, args: argparse.Namespace) -> None:
+    """Each set scored by a decision fitted on the other sets (thresholds out of fold
+    there): what a feature is worth on sets it was not fitted on."""
+    data = {f.name: collect(index, settings, load_questions([f])) for f in args.sets}
+    every = list(range(len(evidence.FEATURES)))
+    variants: list[tuple[str, list[int]]] = [("(all features)", every)]
+    variants += [(f"-{name}", [j for j, f in enumerate(evidence.FEATURES) if f != name])
+                 for name in args.drop]
+    for label, keep in variants:
+        pooled: list[tuple[float, bool, bool]] = []
+        print(f"\n{label}: set, AUC, answerable refused, unanswerable refused, best is gold")
+        for name, (tx, ty, tgroup, tasked) in data.items():
+            others = [v for k, v in data.items() if k != name]
+            x = np.concatenate([o[0] for o in others])[:, keep]
+            y = np.concatenate([o[1] for o in others])
+            offsets = np.cumsum([0] + [len(o[3]) for o in others])
+            group = np.concatenate([o[2] + off for o, off in zip(others, offsets, strict=False)])
+            ans = np.array([q.answerable for o in others for q in o[3]])
+            p = out_of_fold(x, y, group, c=args.c)
+            conf, right = per_question(p, y, group, len(ans))
+            lo, _ = thresholds(conf, ans, right, args.budget)
+            tp = fit(x, y, args.c).predict_proba(tx[:, keep])[:, 1]
+            tconf, tright = per_question(tp, ty, tgroup, len(tasked))
+            tans = np.array([q.answerable for q in tasked])
+            pooled += [(c, a, r) for c, a, r in zip(tconf < lo, tans, tright, strict=True)]
+            refused = tconf < lo
+            a = auc(tans, tconf) if 0 < tans.sum() < len(tans) else float("nan")
+            print(f"  {name:20} {a:.3f}"
+                  f"  {_share(refused[tans])}  {_share(refused[~tans])}  {_share(tright[tans])}")
+        r = np.array(pooled)
+        print(f"  {'pooled':20}        {_share(r[r[:, 1] == 1, 0])}  {_share(r[r[:, 1] == 0, 0])}"
+              f"  {_share(r[r[:, 1] == 1, 2])}")
+
+
+def _share(x: np.ndarray) -> str:
+    return pct(float(x.mean())) if len(x) else "    —  "
 
 
 def dump(conf: np.ndarray, right: np.ndarray, y: np.ndarray, group: np.ndarray,
