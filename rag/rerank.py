@@ -6,17 +6,18 @@ chaired the 2019 working group?" (the one naming the Chair) from the three that
 repeat the meeting's name. The re-ranker scores each of the top
 ``RetrievalSettings.rerank_depth`` candidates by a logistic regression over its
 evidence features (:mod:`rag.answer.evidence`: coverage, the answer type asked
-for, ranks and scores, missing countries or years) and four of its report and
-kind, fitted on the labelled question sets by ``eval/fit_rerank.py`` and stored
-in ``rerank.json`` beside this module (weights only: no scikit-learn at query
-time). Fitted leaving one question set out at a time, it raised recall@1 on every
-set (docs/evaluation.md).
+for, ranks and scores, missing countries or years) and five of its report, kind
+and text (:data:`EXTRA`), fitted on the labelled question sets by
+``eval/fit_rerank.py`` and stored in ``rerank.json`` beside this module (weights
+only: no scikit-learn at query time). Fitted leaving one question set out at a
+time, it raised recall@1 on every set (docs/evaluation.md).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
@@ -32,7 +33,16 @@ EXTRA: tuple[str, ...] = (
     "dated",      # its report's scope years include a year the question names
     "title",      # it is a title block (the date, body and officers of a report)
     "length",     # log(1 + characters) / 10: long units match more words by chance
+    "person",     # a "who" question, and the unit names a person
 )
+
+#: "Who …?": most often a person (who chaired, who led the delegation).
+_WHO = re.compile(r"\bwho(?:m|se)?\b", re.I)
+#: How UN reports name a person: a courtesy title ("H.E. Nazhat Shameem Khan",
+#: "Ms. Meng"), or a full name with the country in brackets ("Krzysztof Maria
+#: Szczerski (Poland)").
+_PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Mme|Dr|H\.\s?E)\.?\s+[A-Z]|"
+                     r"\b[A-Z][a-z’'-]+(?:\s+[A-Z][\w’'-]+){1,3}\s+\([A-Z][a-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +87,10 @@ def rows(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
     from rag.answer import evidence
 
     base = evidence.features(question, hits, idf, titles, years)
+    who = bool(_WHO.search(question))
     return [[*row, float(h.unit.doc in routed), float(h.unit.doc in dated),
-             float(h.unit.kind == "title"), math.log1p(len(h.unit.text)) / 10]
+             float(h.unit.kind == "title"), math.log1p(len(h.unit.text)) / 10,
+             float(who and bool(_PERSON.search(h.unit.text)))]
             for h, row in zip(hits, base, strict=True)]
 
 

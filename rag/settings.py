@@ -123,6 +123,11 @@ class AnswerSettings(BaseModel):
         2, ge=1, le=10, description="An unsure answer (confidence between the two "
         "thresholds) quotes the best sentence of each of this many best paragraphs.",
     )
+    close_share: float = Field(
+        0.5, ge=0.0, le=1.01, description="An answer quotes the best sentence of each "
+        "of the top-ranked paragraphs, in rank order, while each one's p(answers) is at "
+        "least this share of the best paragraph's (1.01: of the top-ranked one only).",
+    )
     max_sentences: int = Field(
         3, ge=1, le=20, description="Sentences in an extractive answer (6 for list questions)."
     )

@@ -237,9 +237,11 @@ class Answerer:
             if draft:
                 notes.append(f"countries in {region.name} picked out by their UN M49 region")
         if not draft:
+            anchors = decide.close_seconds(retrieved, assessment, cfg.close_share)
+            if assessment.outcome == "unsure":
+                anchors = max(anchors, cfg.unsure_anchors)
             draft = extractive.compose(
-                standalone, hits, idf, max_sentences=cfg.max_sentences,
-                anchors=cfg.unsure_anchors if assessment.outcome == "unsure" else 1)
+                standalone, hits, idf, max_sentences=cfg.max_sentences, anchors=anchors)
         sents = cite.verify(draft, hits, cfg.support_threshold)
         text, citations = cite.render(sents, symbols)
         # The record keeps everything retrieved ("More sources"), not only what was read.

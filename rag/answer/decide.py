@@ -144,3 +144,17 @@ def answering(hits: Sequence[Hit], assessment: Assessment, share: float = 0.5) -
         return list(hits)
     floor = share * assessment.confidence
     return [h for h, p in zip(hits, assessment.scores, strict=True) if p >= floor]
+
+
+def close_seconds(hits: Sequence[Hit], assessment: Assessment, share: float) -> int:
+    """How many of the best-ranked paragraphs an answer quotes at least once: the
+    first, and the next ones while each one's p(answers) is at least ``share`` of the
+    best paragraph's (a near tie: the delegate sees each candidate's best sentence).
+    ``share`` > 1: the first only. With ``share`` ≥ the :func:`answering` share they
+    are the first hits :func:`answering` keeps."""
+    n = 0
+    for p in assessment.scores:
+        if p < share * assessment.confidence:
+            break
+        n += 1
+    return max(1, n)

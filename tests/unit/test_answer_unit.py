@@ -555,3 +555,19 @@ def test_a_follow_up_can_change_the_region() -> None:
         "Which Asian states attended as parties?"
     assert followup.condense_rules("what about Oceania?", prev) == \
         "Which Oceania states attended as parties?"
+
+
+def test_an_answer_quotes_the_next_paragraphs_only_while_they_are_near_ties() -> None:
+    hits = [hit(unit(str(n), f"Paragraph {n}.")) for n in range(4)]
+
+    def quoted(scores: tuple[float, ...], share: float) -> int:
+        assessment = decide.Assessment("answer", max(scores), scores)
+        return decide.close_seconds(hits, assessment, share)
+
+    assert quoted((0.9, 0.5, 0.8, 0.1), 0.5) == 3
+    # In rank order: the run stops at the first paragraph below the share.
+    assert quoted((0.9, 0.4, 0.8, 0.1), 0.5) == 1
+    # The top-ranked paragraph is always quoted, even when a lower one is the best.
+    assert quoted((0.3, 0.9, 0.1, 0.1), 0.5) == 1
+    # A share over 1: the top-ranked paragraph only.
+    assert quoted((0.9, 0.9, 0.9, 0.9), 1.01) == 1

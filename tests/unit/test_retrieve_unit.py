@@ -118,3 +118,24 @@ def test_the_reranker_puts_the_paragraph_that_answers_first() -> None:
     assert ordered[0].score > ordered[1].score
     # The weights file is the one the code computes features for.
     assert rerank.load().features == rerank.features()
+
+
+def test_a_who_question_marks_the_units_that_name_a_person() -> None:
+    from rag import rerank
+    from rag.types import Hit
+
+    def row(question: str, text: str) -> float:
+        unit = Unit("d", "1", "paragraph", "", text, 0, len(text), len(text.split()), 0)
+        rows = rerank.rows(question, [Hit(unit, 1.0)], lambda _t: 1.0, {}, {},
+                           frozenset(), frozenset())
+        return rows[0][rerank.features().index("person")]
+
+    who = "Who headed the delegation?"
+    # The ways UN reports name people: a courtesy title, or a name with the country.
+    assert row(who, "The meeting was opened by H.E. Nazhat Shameem Khan (Fiji).") == 1.0
+    assert row(who, "Chair: Krzysztof Maria Szczerski (Poland)") == 1.0
+    assert row(who, "Ms. Meng spoke about the national plan.") == 1.0
+    # No person named: a country's delegation, or the meeting's words again.
+    assert row(who, "The delegation of Slovenia presented the national report.") == 0.0
+    # Not a "who" question: the feature is off whatever the unit says.
+    assert row("What did the Chair say?", "Ms. Meng spoke about the national plan.") == 0.0
