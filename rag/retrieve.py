@@ -30,10 +30,13 @@ _MENTION = re.compile(
 _SCOPE_NAME = (r"(?:(?:draft\s+|intersessional\s+)?(?:resolution|decision)\s+"
                r"(?:\d{1,4}/\d{1,4}|\d{1,4}(?:\s*\(\d{4}\))?|[IVXL]{1,6}\b)|annex\s+[IVXL\d]{1,6}\b)")
 #: "operative paragraph 3 of resolution 68/1", "preambular paragraph 2 of decision 7/2",
-#: "paragraph 5 of annex I"; and "resolution 68/1, paragraph 3", "annex I ¶5".
+#: "paragraph 5 of annex I", "paragraph 4 of General Assembly resolution 80/9" (the
+#: body that adopted it, as UN texts cite resolutions: up to four capitalised words);
+#: and "resolution 68/1, paragraph 3", "annex I ¶5".
 _SCOPED_MENTION = re.compile(
     rf"\b(?:(?P<kind1>operative|preambular)\s+)?(?:paragraphs?|paras?\.?|¶|pp|op)\s*"
-    rf"(?P<n1>\d{{1,3}})\s+(?:of|in)\s+(?:the\s+)?(?P<scope1>{_SCOPE_NAME})"
+    rf"(?P<n1>\d{{1,3}})\s+(?:of|in)\s+(?:the\s+)?(?:(?-i:[A-Z][\w’'.-]*)\s+){{0,4}}"
+    rf"(?P<scope1>{_SCOPE_NAME})"
     rf"|\b(?P<scope2>{_SCOPE_NAME}),?\s+(?:(?P<kind2>operative|preambular)\s+)?"
     rf"(?:paragraphs?|paras?\.?|¶|pp|op)\s*(?P<n2>\d{{1,3}})\b",
     re.I,

@@ -122,8 +122,11 @@ def complete(model: ChatModel, messages: Sequence[Message],
 def pack_context(hits: Sequence[Hit], budget: int, multi_doc: bool) -> tuple[str, list[Hit]]:
     """Tagged paragraphs, best first, within ``budget`` tiktoken tokens.
 
-    A paragraph that does not fit whole is cut at the budget rather than left
-    out, when it is the first one (a long paragraph is still the best evidence).
+    A paragraph that does not fit whole is cut rather than left out when it is
+    the first one (a long paragraph is still the best evidence), but to half the
+    budget when others follow: a long annex or speech ranked first otherwise
+    filled the whole prompt, and the paragraph that answered, ranked second, never
+    reached the model.
     """
     blocks: list[str] = []
     used: list[Hit] = []
@@ -135,9 +138,10 @@ def pack_context(hits: Sequence[Hit], budget: int, multi_doc: bool) -> tuple[str
         if spent + cost > budget:
             if blocks:
                 continue  # a shorter, lower-ranked paragraph may still fit
+            cut = budget if len(hits) == 1 else budget // 2
             enc = tokens.encoding()
-            block = enc.decode(enc.encode(block, disallowed_special=())[: budget - 2])
-            cost = budget
+            block = enc.decode(enc.encode(block, disallowed_special=())[: cut - 2])
+            cost = cut
         blocks.append(block)
         used.append(h)
         spent += cost

@@ -571,3 +571,19 @@ def test_an_answer_quotes_the_next_paragraphs_only_while_they_are_near_ties() ->
     assert quoted((0.3, 0.9, 0.1, 0.1), 0.5) == 1
     # A share over 1: the top-ranked paragraph only.
     assert quoted((0.9, 0.9, 0.9, 0.9), 1.01) == 1
+
+
+def test_a_long_first_paragraph_leaves_room_for_the_next_ones() -> None:
+    from rag.answer.llm import pack_context
+    from rag.tokens import count
+
+    annex = hit(unit("Annex IV", "List of documents before the meeting. " * 400))
+    answer = hit(unit("13", "Sixty-one States parties and 29 observer States took part."))
+    context, used = pack_context([annex, answer], 1000, False)
+    # The annex is cut to half the budget; the paragraph that answers still fits.
+    assert [h.unit.label for h in used] == ["Annex IV", "13"]
+    assert "Sixty-one States parties" in context
+    assert count(context) <= 1000
+    # Alone, a long paragraph may use the whole budget.
+    alone, _ = pack_context([annex], 1000, False)
+    assert count(alone) > count(context.split("\n\n")[0])

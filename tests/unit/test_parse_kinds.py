@@ -197,6 +197,14 @@ def test_citations_and_mentions_of_the_new_labels() -> None:
     assert mentioned_labels("preambular paragraph 2 of Resolution 68/1") == \
         {"Resolution 68/1 PP2"}
     assert mentioned_labels("annex I, para 5") == {"Annex I ¶5"}
+    # The adopting body between "of" and the resolution, as UN texts cite them;
+    # not a bare "paragraph 1" (which would name ¶1 of every report).
+    assert mentioned_labels("What is in operative paragraph 1 of CND resolution 68/1?") == \
+        {"Resolution 68/1 ¶1"}
+    assert mentioned_labels("paragraph 4 of General Assembly resolution 80/9") == \
+        {"Resolution 80/9 ¶4"}
+    # Lower-case words in between are not a body's name.
+    assert mentioned_labels("paragraph 5 of the report on resolution 68/1") == {"5"}
     scopes = mentioned_scopes("What does resolution 68/1 ask the Office to do?")
     units = {u.label: u for u in parse_text(SESSION_REPORT, "x").units}
     assert in_scope(units["Resolution 68/1 ¶2"], scopes)
