@@ -135,3 +135,20 @@ def test_planted_errors_are_caught(home: Path) -> None:
     assert data["gate"]["failures"] == [], data["gate"]
     assert code == 0, stderr
     assert data["metrics"]["set:founding"]["planted_caught"]["n"] > 40
+
+
+def test_llm_mode_on_the_held_out_cassette_passes_its_gate(home: Path) -> None:
+    """heldout11's cassette (recorded answers of a capable model's stand-in to prompts of
+    the re-ranked retrieval, not a live model): LLM mode over all 20 documents, gated in
+    eval/thresholds-llm-heldout.json."""
+    if not SHARED.is_dir():
+        pytest.skip("heldout11 asks the documents of ../shared/corpus, which is not here")
+    code, stdout, stderr = run(home, str(SETS / "heldout11.jsonl"), "--scope", "whole",
+                               "--cassette", str(CASSETTES / "heldout11.jsonl"),
+                               "--gate", str(ROOT / "eval" / "thresholds-llm-heldout.json"),
+                               "--json")
+    data = json.loads(stdout)
+    assert data["gate"]["failures"] == [], data["gate"]
+    assert code == 0, stderr
+    assert "not a live model" in stderr and "0 questions without one" in stderr
+    assert data["metrics"]["set:heldout11"]["llm_verified"]["n"] > 100
