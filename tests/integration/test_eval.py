@@ -105,16 +105,23 @@ def test_llm_mode_runs_on_a_subset(home: Path, llm_server: str) -> None:
 CASSETTES = ROOT / "eval" / "cassettes"
 
 
+def replay_gated(home: Path, questions: Path, cassette: str, gate: str) -> tuple[dict, str]:
+    """Replay a cassette (recorded answers, not a live model) in LLM mode, whole index, and
+    assert its gate passed; returns the --json report and stderr."""
+    code, stdout, stderr = run(home, str(questions), "--scope", "whole",
+                               "--cassette", str(CASSETTES / cassette),
+                               "--gate", str(ROOT / "eval" / gate), "--json")
+    data = json.loads(stdout)
+    assert data["gate"]["failures"] == [], data["gate"]
+    assert code == 0, stderr
+    return data, stderr
+
+
 def test_llm_mode_on_recorded_answers_passes_its_gate(home: Path) -> None:
     """LLM mode as a capable model answers: the founding cassette (recorded answers, not a
     live model) replayed through the real OpenAI client, its metrics gated in
     eval/thresholds-llm.json, the verifier scored as a classifier."""
-    code, stdout, stderr = run(home, str(FOUNDING_SET), "--scope", "whole",
-                               "--cassette", str(CASSETTES / "founding.jsonl"),
-                               "--gate", str(ROOT / "eval" / "thresholds-llm.json"), "--json")
-    data = json.loads(stdout)
-    assert data["gate"]["failures"] == [], data["gate"]
-    assert code == 0, stderr
+    data, stderr = replay_gated(home, FOUNDING_SET, "founding.jsonl", "thresholds-llm.json")
     assert "not a live model" in stderr
     # Recorded on the 20-document index; on an index of the founding report alone a few
     # questions are reworded otherwise (the reports' vocabulary differs) and find no answer.
@@ -127,13 +134,8 @@ def test_llm_mode_on_recorded_answers_passes_its_gate(home: Path) -> None:
 def test_planted_errors_are_caught(home: Path) -> None:
     """The planted-error cassette (made by rule from the founding one): the share caught —
     flagged, re-cited or fallen back — is gated."""
-    code, stdout, stderr = run(home, str(FOUNDING_SET), "--scope", "whole",
-                               "--cassette", str(CASSETTES / "founding-planted.jsonl"),
-                               "--gate", str(ROOT / "eval" / "thresholds-planted.json"),
-                               "--json")
-    data = json.loads(stdout)
-    assert data["gate"]["failures"] == [], data["gate"]
-    assert code == 0, stderr
+    data, _ = replay_gated(home, FOUNDING_SET, "founding-planted.jsonl",
+                           "thresholds-planted.json")
     assert data["metrics"]["set:founding"]["planted_caught"]["n"] > 40
 
 
@@ -143,12 +145,7 @@ def test_llm_mode_on_the_held_out_cassette_passes_its_gate(home: Path) -> None:
     eval/thresholds-llm-heldout.json."""
     if not SHARED.is_dir():
         pytest.skip("heldout11 asks the documents of ../shared/corpus, which is not here")
-    code, stdout, stderr = run(home, str(SETS / "heldout11.jsonl"), "--scope", "whole",
-                               "--cassette", str(CASSETTES / "heldout11.jsonl"),
-                               "--gate", str(ROOT / "eval" / "thresholds-llm-heldout.json"),
-                               "--json")
-    data = json.loads(stdout)
-    assert data["gate"]["failures"] == [], data["gate"]
-    assert code == 0, stderr
+    data, stderr = replay_gated(home, SETS / "heldout11.jsonl", "heldout11.jsonl",
+                                "thresholds-llm-heldout.json")
     assert "not a live model" in stderr and "0 questions without one" in stderr
     assert data["metrics"]["set:heldout11"]["llm_verified"]["n"] > 100
