@@ -115,8 +115,7 @@ for q in qs:
         continue
     ranked = search(index, Query(q.question, 5), settings.retrieval)
     # A copy of the gold paragraph is the same paragraph (the retriever shows one copy).
-    hits[q.id] = any(h.unit.doc.split("__c")[0] == q.doc and h.unit.label in q.gold
-                     for h in ranked)
+    hits[q.id] = any(q.is_gold(h.unit.doc.split("__c")[0], h.unit.label) for h in ranked)
 folded = {}
 for q in qs:
     if not q.answerable:
@@ -129,7 +128,7 @@ for q in qs:
             seen.append(key)
         if len(seen) == 5:
             break
-    folded[q.id] = any(d == q.doc and label in q.gold for d, label in seen)
+    folded[q.id] = any(q.is_gold(d, label) for d, label in seen)
 snap = index.snapshot()
 vec = index.embedder.embed(["What did China say about DNA databases?"])[0]
 col = index.store._vecs

@@ -44,6 +44,7 @@ from rag.evaluation.questions import Question  # noqa: E402
 from rag.index import Index  # noqa: E402
 from rag.retrieve import Query, reword, scope_years, search  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.types import whole_label  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
 SETS = sorted((ROOT / "eval" / "questions").glob("*.jsonl"))
@@ -69,12 +70,12 @@ def collect(index: Index, settings: Settings, qs: Sequence[Question]
         question, _ = reword(index, q.question)
         k = settings.answer.k * (2 if extractive.region_asked(question) else 1)
         hits = search(index, Query(question, k, None), settings.retrieval)
-        gold = {(q.doc, g) for g in q.gold} if q.answerable else set()
+        gold = {(q.doc, whole_label(g)) for g in q.gold} if q.answerable else set()
         for h, row in zip(hits, evidence.features(question, hits, snap.lexical.idf, titles,
                                                      scope_years(snap)),
                           strict=True):
             rows.append(row)
-            labels.append(int((h.unit.doc, h.unit.label) in gold))
+            labels.append(int((h.unit.doc, whole_label(h.unit.label)) in gold))
             group.append(n)
     return np.array(rows), np.array(labels), np.array(group), asked
 

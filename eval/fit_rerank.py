@@ -34,6 +34,7 @@ from rag.evaluation.questions import Question  # noqa: E402
 from rag.index import Index  # noqa: E402
 from rag.retrieve import Query, reports_of_years, residual, reword, scope_years, search  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.types import whole_label  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"
 SETS = sorted((ROOT / "eval" / "questions").glob("*.jsonl"))
@@ -58,12 +59,12 @@ def collect(index: Index, settings: Settings, qs: Sequence[tuple[str, Question]]
         hits = search(index, Query(question, config.rerank_depth, None), config)
         rest = residual(question, snap)
         dated = reports_of_years(question, snap.docs, years)
-        gold = {(q.doc, g) for g in q.gold}
+        gold = {(q.doc, whole_label(g)) for g in q.gold}
         for h, row in zip(hits, rerank.rows(question, hits, snap.lexical.idf, titles, years,
                                              rest[1] if rest else frozenset(), dated),
                           strict=True):
             rows.append(row)
-            labels.append(int((h.unit.doc, h.unit.label) in gold))
+            labels.append(int((h.unit.doc, whole_label(h.unit.label)) in gold))
             group.append(n)
             sets.append(name)
         n += 1

@@ -60,7 +60,7 @@ def ours(settings: Settings, questions: list[Question], scoped: bool,
         hits = search(index, Query(q.question, 10, q.doc if scoped else None), settings.retrieval)
         times.append((time.perf_counter() - started) * 1000)
         ranks.append(first_hit_rank(
-            [h.unit.doc == q.doc and h.unit.label in q.gold for h in hits]))
+            [q.is_gold(h.unit.doc, h.unit.label) for h in hits]))
     return ranks, times
 
 
@@ -83,7 +83,7 @@ def baseline(files: list[Path], docs: dict[str, Document], questions: list[Quest
     store = Chroma.from_documents(chunks, embeddings, persist_directory=str(workdir / "lc"))
     ranks: list[int | None] = []
     for q in questions:
-        spans = [(u.start, u.end) for u in docs[q.doc].units if u.label in q.gold]
+        spans = [(u.start, u.end) for u in docs[q.doc].units if q.is_gold(q.doc, u.label)]
         found = store.similarity_search(q.question, k=10)
         ranks.append(first_hit_rank([
             d.metadata["doc"] == q.doc and any(

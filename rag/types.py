@@ -56,14 +56,21 @@ class Unit:
     @property
     def scope(self) -> str:
         """The embedded text the unit belongs to ("Resolution 68/1", "Annex I"), or ""."""
-        if m := re.match(r"^(.*?)\s+(?:¶\S+|PP\d+|text \d+)$", self.label):
+        label = whole_label(self.label)
+        if m := re.match(r"^(.*?)\s+(?:¶\S+|PP\d+|text \d+)$", label):
             return m.group(1)
-        if _SCOPE_LABEL.match(self.label):
-            return self.label
+        if _SCOPE_LABEL.match(label):
+            return label
         return ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def whole_label(label: str) -> str:
+    """The unit a part belongs to: "111 part 3" → "111" (long units are cut into parts,
+    each keeping the label; see ``rag.parse.structure.split_large``)."""
+    return re.sub(r" part \d+$", "", label)
 
 
 _SCOPE_LABEL = re.compile(r"^(?:Resolution|Decision|Draft |Intersessional |Annex\b)")

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.evaluation.questions import Question, first_hit_rank
+from rag.types import whole_label
 
 
 @dataclass(slots=True)
@@ -131,15 +132,18 @@ def caught(r: Record) -> float | None:
 
 def score(q: Question, r: Record) -> Scores:
     """Score one answer against its question's gold labels and facts."""
-    gold = {(q.doc, g) for g in q.gold}
-    cited = [(c["doc"], c["label"]) for c in r.citations]
-    rank = first_hit_rank([(h["doc"], h["label"]) in gold for h in r.retrieved[:10]])
+    # A part of a long unit ("111 part 3") is that unit: citing it cites the paragraph.
+    gold = {(q.doc, whole_label(g)) for g in q.gold}
+    cited = [(c["doc"], whole_label(c["label"])) for c in r.citations]
+    rank = first_hit_rank([(h["doc"], whole_label(h["label"])) in gold
+                           for h in r.retrieved[:10]])
     if not q.answerable:
         return Scores(False, None, None, None, None, None, None, r.refused, r.latency_ms,
                       r.cautioned, llm_sentences(r), caught(r))
     precision = support = None
     if cited:
-        good = {(c.doc, c.label) for s in r.sentences for c in s.citations if c.supports}
+        good = {(c.doc, whole_label(c.label)) for s in r.sentences for c in s.citations
+                if c.supports}
         precision = sum(1 for c in cited if c in gold or c in good) / len(cited)
     if r.sentences and not r.refused:
         support = sum(s.supported for s in r.sentences) / len(r.sentences)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.types import Document
+from rag.types import Document, whole_label
 
 _KEYS = {"id", "question", "doc", "gold", "facts", "answerable"}
 
@@ -27,6 +27,10 @@ class Question:
     gold: tuple[str, ...]
     facts: tuple[str, ...]
     answerable: bool
+
+    def is_gold(self, doc: str, label: str) -> bool:
+        """Is this unit one of the question's gold paragraphs (or a part of one)?"""
+        return doc == self.doc and whole_label(label) in {whole_label(g) for g in self.gold}
 
 
 def load_questions(paths: Iterable[Path]) -> list[Question]:
@@ -65,11 +69,14 @@ def check_questions(questions: Sequence[Question], docs: Mapping[str, Document])
             continue
         if q.answerable != bool(q.gold):
             problems.append(f"{q.id}: answerable questions need gold labels, others none")
-        units = {u.label: u for u in docs[q.doc].units}
+        # A long unit cut into parts ("16", "16 part 2", …) is one gold paragraph.
+        units: dict[str, list[str]] = {}
+        for u in docs[q.doc].units:
+            units.setdefault(whole_label(u.label), []).append(u.text)
         for label in q.gold:
-            if label not in units:
+            if whole_label(label) not in units:
                 problems.append(f"{q.id}: {q.doc} has no unit {label!r}")
-        gold_text = " ".join(_norm(units[g].text) for g in q.gold if g in units)
+        gold_text = " ".join(_norm(t) for g in q.gold for t in units.get(whole_label(g), []))
         for fact in q.facts:
             if _norm(fact) not in gold_text:
                 problems.append(f"{q.id}: fact {fact!r} is in none of its gold paragraphs")

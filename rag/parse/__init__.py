@@ -15,14 +15,14 @@ from rag.errors import InputError, ParseError
 from rag.parse import meta
 from rag.parse.layout import Line, split_lines
 from rag.parse.readers import READERS, read
-from rag.parse.structure import RawUnit, Structurer
+from rag.parse.structure import RawUnit, Structurer, split_large
 from rag.parse.text import join_lines, vocabulary
 from rag.parse.turns import is_verbatim, turns
 from rag.types import NUMBERED_KINDS, Document, Unit
 
 #: Bump when parsing changes what units or labels a file gives: it is part of
 #: the index fingerprint and of every document's version.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 SUPPORTED_SUFFIXES = tuple(sorted(READERS))
 
@@ -60,6 +60,11 @@ def parse_text(
             raw_units = turns(lines)
         elif len(raw_units) == 1:
             raw_units = _split_title_block(raw_units[0])
+    # Measured before the cut: a unit this long is usually text the parser did not
+    # recognise (an embedded resolution, an annex), so it is named even once in parts.
+    large = [(u.label, sum(len(ln.text) + 1 for ln in u.lines)) for u in raw_units]
+    large = [(label, n) for label, n in large if n > LARGE_UNIT_CHARS]
+    raw_units = split_large(raw_units, above=LARGE_UNIT_CHARS)
     vocab = vocabulary(lines)
     units: list[Unit] = []
     for order, raw in enumerate(raw_units):
@@ -90,13 +95,10 @@ def parse_text(
     warnings: list[str] = []
     if not any(u.kind in NUMBERED_KINDS for u in units):
         warnings.append("no numbered paragraphs found: units are labelled text blocks")
-    large = [u for u in units if len(u.text) > LARGE_UNIT_CHARS]
     if large:
-        # A unit this long is usually text the parser did not recognise (an embedded
-        # resolution, an annex): say which, so it never passes silently.
-        named = ", ".join(f"{u.label} ({len(u.text):,} characters)" for u in large[:5])
+        named = ", ".join(f"{label} ({n:,} characters)" for label, n in large[:5])
         more = f" and {len(large) - 5} more" if len(large) > 5 else ""
-        warnings.append(f"suspiciously large units: {named}{more}; "
+        warnings.append(f"suspiciously large units, cut into parts: {named}{more}; "
                         f"check them with `reportbot outline {doc_id}`")
     return Document(
         id=doc_id,

@@ -77,6 +77,8 @@ def _title(title_lines: list[str]) -> str | None:
                 continue
             if nxt.startswith("*") or _MASTHEAD.match(nxt) or "Rapporteur" in nxt:
                 break
+            if not re.search(r"\w", nxt):
+                continue  # a footnote's stray comma or marker line, not title words
             parts.append(nxt)
         title = _join_title(parts)
         if len(title.split()) <= 3 and k > 0:
@@ -108,7 +110,12 @@ def extract(doc_id: str, title_lines: list[str], text: str) -> Metadata:
     joined = "\n".join(title_lines)
     date = None
     after = joined.split("Distr.", 1)[1] if "Distr." in joined else joined
-    found = DATE_RE.search(after) or DATE_RE.search(joined)
+    # Some PDFs put the masthead ("Distr.: General 27 December 2017") last in reading
+    # order: its date is the document's, not the first date of the title block (a
+    # treaty-body decision's "Date of communication").
+    masthead = re.search(r"Distr\.:?\s*General\s+" + DATE_RE.pattern, text) \
+        if "Distr." not in joined else None
+    found = masthead or DATE_RE.search(after) or DATE_RE.search(joined)
     if found:
         date = f"{int(found.group(1))} {found.group(2)} {found.group(3)}"
     body = next((b for b in BODIES if b in joined), None)

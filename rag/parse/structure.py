@@ -44,6 +44,9 @@ PP_START_RE = re.compile(
     r"Conscious|Cognizant|Desirous|Guided)\b"
 )
 MD_HEADING_RE = re.compile(r"^#{1,6}\s+")
+#: The endnotes a report prints after its last paragraph: a section of their own, so
+#: they never lengthen (and pollute the search text of) the paragraph before them.
+NOTES_RE = re.compile(r"^(?:Notes|Endnotes)$")
 LIST_ITEM_RE = re.compile(r"^(?:[-–•*]\s+)?(?:\([a-z]{1,4}\)|\([ivx]+\)|[•–-])\s")
 TOC_LEADER_RE = re.compile(r"\.{4,}|…{2,}|(?:\. ){4,}")
 # A run-on number inside a line: after a sentence end (and perhaps a footnote
@@ -64,6 +67,62 @@ class RawUnit:
     section: str
     lines: list[Line] = field(default_factory=list)
     prefix_len: int = 0  # characters of the first line that are the number ("10.")
+
+
+#: A unit longer than this (characters) is cut into parts; each part is about this long.
+SPLIT_ABOVE = 6000
+PART_CHARS = 2000
+_ITEM_START = re.compile(r"^(?:\d{1,4}\.\s|\([a-z]{1,4}\)\s|\([ivx]+\)\s|[-–•*]\s)")
+_SENTENCE_END = re.compile(r"[.;:!?”\"’)]\s*\d{0,3}$")
+
+
+def split_large(units: list[RawUnit], above: int = SPLIT_ABOVE,
+                part: int = PART_CHARS) -> list[RawUnit]:
+    """Cut every unit longer than ``above`` characters into parts of about ``part``.
+
+    A few units are pages long: a paragraph listing 97 recommendations or every
+    dignitary who spoke, an annex listing the session's documents. Embedded whole, the
+    model reads only its first 256 tokens, and an answer quoting it points a delegate at
+    pages. Each part keeps the unit's label ("111", "111 part 2", …), so a citation still
+    names the paragraph; a part starts at a list item or after a sentence end where it
+    can, at any line where it must (twice the part size).
+    """
+    out: list[RawUnit] = []
+    for unit in units:
+        if sum(len(ln.text) + 1 for ln in unit.lines) <= above:
+            out.append(unit)
+            continue
+        current = RawUnit(unit.label, unit.kind, unit.section, [], unit.prefix_len)
+        parts = [current]
+        size = 0
+        lines = [piece for line in unit.lines for piece in _sentences_of(line, part)]
+        for k, line in enumerate(lines):
+            if k and size >= part and (
+                    size >= 2 * part or _ITEM_START.match(line.text)
+                    or _SENTENCE_END.search(lines[k - 1].text)):
+                current = RawUnit(f"{unit.label} part {len(parts) + 1}", unit.kind,
+                                  unit.section, [], 0)
+                parts.append(current)
+                size = 0
+            current.lines.append(line)
+            size += len(line.text) + 1
+        out.extend(parts)
+    return out
+
+
+def _sentences_of(line: Line, longer_than: int) -> list[Line]:
+    """A line longer than ``longer_than`` (a reflowed paragraph of a Word or Markdown
+    file) cut after its sentence ends, so that a part can end there."""
+    if len(line.text) <= longer_than:
+        return [line]
+    cuts = [m.end() for m in re.finditer(r"[.;!?]\s+(?=[A-Z(“\"‘])", line.text)]
+    out, a = [], 0
+    for b in [*cuts, len(line.text)]:
+        if b > a:
+            piece = line.text[a:b].rstrip()
+            out.append(Line(piece, line.start + a, line.start + a + len(piece), line.page))
+            a = b
+    return out
 
 
 @dataclass(slots=True)
@@ -342,6 +401,8 @@ class Structurer:
             self._new(label, "block", line, len(text))
             return i
         level = self._heading_level(text)
+        if level is None and self.seen_structure and NOTES_RE.match(text):
+            level = 1
         if level is not None and not _is_toc(text):
             return self._heading(i, level)
         if self._unnumbered_heading(i, text, prev_blank):

@@ -10,12 +10,26 @@ import pytest
 
 from rag.errors import ParseError, UnsupportedFormat
 from rag.parse import parse_file, parse_text
-from rag.types import NUMBERED_KINDS, Document
+from rag.types import NUMBERED_KINDS, Document, whole_label
 from tests.conftest import FOUNDING, shared_files
 
 
 def numbered(doc: Document) -> list[str]:
-    return [u.label for u in doc.units if u.kind in NUMBERED_KINDS]
+    """Labels of the numbered units, a long unit's parts ("111 part 2") left out."""
+    return [u.label for u in doc.units if u.kind in NUMBERED_KINDS and " part " not in u.label]
+
+
+def assert_parts_follow(doc: Document) -> None:
+    """A long unit's parts come right after it, numbered 2, 3, …; each under the cap."""
+    previous = None
+    for u in doc.units:
+        if m := re.fullmatch(r"(.+) part (\d+)", u.label):
+            assert previous is not None and whole_label(previous.label) == m.group(1), u.label
+            expected = 2 if previous.label == m.group(1) else \
+                int(previous.label.rsplit(" ", 1)[1]) + 1
+            assert int(m.group(2)) == expected and u.kind == previous.kind, u.label
+        assert len(u.text) < 7000, f"{doc.id}: {u.label} has {len(u.text):,} characters"
+        previous = u
 
 
 def words(text: str) -> list[str]:
@@ -26,17 +40,19 @@ def assert_sequences_complete(doc: Document) -> None:
     """Paragraphs 1..N with no gap or repeat; sub-items N.1..N.M inside paragraph N."""
     labels = numbered(doc)
     assert len(labels) == len(set(labels)), f"duplicate labels in {doc.id}"
-    paras = [int(u.label) for u in doc.units if u.kind == "paragraph"]
+    assert_parts_follow(doc)
+    paras = [int(u.label) for u in doc.units if u.kind == "paragraph" and " part " not in u.label]
     assert paras == list(range(1, len(paras) + 1)), f"{doc.id}: paragraph gaps"
     subs: dict[int, list[int]] = {}
     for u in doc.units:
-        if u.kind == "subparagraph":
+        if u.kind == "subparagraph" and " part " not in u.label:
             major, minor = map(int, u.label.split("."))
             assert major in paras, f"{doc.id}: {u.label} has no parent paragraph"
             subs.setdefault(major, []).append(minor)
     for major, minors in subs.items():
         assert minors == list(range(1, len(minors) + 1)), f"{doc.id}: gaps under {major}"
-    recs = [int(u.label.split()[1]) for u in doc.units if u.kind == "recommendation"]
+    recs = [int(u.label.split()[1]) for u in doc.units
+            if u.kind == "recommendation" and " part " not in u.label]
     assert recs == list(range(1, len(recs) + 1))
 
 
