@@ -171,14 +171,24 @@ def _fitted_table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], widt
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @friendly
 def show(doc: str, label: str, as_json: bool) -> None:
-    """Print a paragraph verbatim: the text a citation points to."""
-    info, unit = _index().unit(doc, label)
+    """Print a paragraph verbatim: the text a citation points to.
+
+    A long paragraph is indexed in parts ("111", "111 part 2", …): LABEL "111" prints
+    the whole paragraph, "111 part 2" that part.
+    """
+    index = _index()
+    info, unit = index.unit(doc, label)
+    parts = index.parts(doc, label) if " part " not in unit.label else [unit]
     if as_json:
-        _emit_json({**unit.to_dict(), "symbol": info.symbol, "title": info.title})
+        _emit_json({**unit.to_dict(), "symbol": info.symbol, "title": info.title,
+                    "parts": [u.label for u in parts]})
         return
     console = _console()
     console.print(f"[bold]{info.display_name} ¶{unit.label}[/bold]  [dim]{unit.section}[/dim]")
-    console.print(unit.text, markup=False)
+    console.print(" ".join(u.text for u in parts), markup=False)
+    if len(parts) > 1:
+        console.print(f"[dim]({len(parts)} parts, cited as ¶{parts[0].label} … "
+                      f"¶{parts[-1].label})[/dim]")
 
 
 @main.command()

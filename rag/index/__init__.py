@@ -43,6 +43,7 @@ from rag.types import (
     IngestReport,
     Unit,
     label_key,
+    whole_label,
 )
 
 #: Tiktoken tokens per part. MiniLM's window is 256 word pieces; this text runs
@@ -373,6 +374,12 @@ class Index:
         if found is None:
             raise UnknownLabel(doc, label, [u.label for u in units if u.kind in NUMBERED_KINDS])
         return snap.docs[doc], found
+
+    def parts(self, doc: str, label: str) -> list[Unit]:
+        """A unit cut into parts ("111", "111 part 2", …), all of them in order; a unit
+        that was not cut is its only part."""
+        whole = whole_label(self.unit(doc, label)[1].label)
+        return [u for u in self.units_of(doc)[1] if whole_label(u.label) == whole]
 
     def dense(
         self, vector: np.ndarray, n: int, snap: Snapshot, doc: str | None = None

@@ -96,3 +96,27 @@ def test_cold_process_search(cli_home: Path, corpus_copy: Path) -> None:
         [sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_show_prints_a_long_paragraph_whole_and_a_part_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A paragraph over 6,000 characters is indexed in parts; `show` of its label prints
+    the whole paragraph (and says how it is cited), `show` of a part prints that part."""
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("RAG_CHROMA_URL", raising=False)
+    items = "\n".join(f"{n}. To consider measure number {n} on the protection of migrants "
+                      f"and refugees in all regions (Country {n});" for n in range(1, 81))
+    report = tmp_path / "long.txt"
+    report.write_text(f"Report of the Working Group\n\nI. Recommendations\n\n"
+                      f"1. The recommendations below will be examined:\n{items}\n\n"
+                      f"2. The report was adopted.\n", encoding="utf-8")
+    code, out, err = run("ingest", str(report))
+    assert code == 0 and "cut into parts" in out + err, (out, err)
+    code, out, _ = run("show", "long", "1", "--json")
+    parts = json.loads(out)["parts"]
+    assert parts[:2] == ["1", "1 part 2"] and len(parts) >= 3
+    code, out, _ = run("show", "long", "1")
+    assert code == 0 and "(Country 1);" in out and "(Country 80);" in out
+    assert f"{len(parts)} parts" in out
+    code, out, _ = run("show", "long", parts[-1])
+    assert code == 0 and "(Country 80);" in out and "(Country 1);" not in out
