@@ -8,11 +8,14 @@ import time
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from rag.errors import InputError, RagError
+
+if TYPE_CHECKING:
+    from rag.types import DocInfo, Unit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -183,8 +186,13 @@ def show(doc: str, label: str, as_json: bool) -> None:
         _emit_json({**unit.to_dict(), "symbol": info.symbol, "title": info.title,
                     "parts": [u.label for u in parts]})
         return
-    console = _console()
-    console.print(f"[bold]{info.display_name} ¶{unit.label}[/bold]  [dim]{unit.section}[/dim]")
+    _print_unit(_console(), info, parts)
+
+
+def _print_unit(console: Any, info: DocInfo, parts: list[Unit]) -> None:
+    """A unit verbatim under its heading; a paragraph cut into parts, all of them."""
+    first = parts[0]
+    console.print(f"[bold]{info.display_name} ¶{first.label}[/bold]  [dim]{first.section}[/dim]")
     console.print(" ".join(u.text for u in parts), markup=False)
     if len(parts) > 1:
         console.print(f"[dim]({len(parts)} parts, cited as ¶{parts[0].label} … "
@@ -384,9 +392,8 @@ def chat(doc: str | None, mode: str | None) -> None:
                     console.print("Usage: /show LABEL (after an answer, or with /doc ID set)")
                 else:
                     info, unit = answerer.index.unit(target, label)
-                    console.print(f"[bold]{info.display_name} ¶{unit.label}[/bold] "
-                                  f"[dim]{unit.section}[/dim]")
-                    console.print(unit.text, markup=False)
+                    _print_unit(console, info, answerer.index.parts(target, label)
+                                if " part " not in unit.label else [unit])
             elif line.startswith("/"):
                 console.print(f"Unknown command {line.split()[0]}. {_CHAT_HELP}", markup=False)
             else:
