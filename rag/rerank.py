@@ -34,6 +34,7 @@ EXTRA: tuple[str, ...] = (
     "title",      # it is a title block (the date, body and officers of a report)
     "length",     # log(1 + characters) / 10: long units match more words by chance
     "person",     # a "who" question, and the unit names a person
+    "symbols",    # share of its words that are document symbols (a list of documents)
 )
 
 #: "Who …?": most often a person (who chaired, who led the delegation).
@@ -90,8 +91,19 @@ def rows(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
     who = bool(_WHO.search(question))
     return [[*row, float(h.unit.doc in routed), float(h.unit.doc in dated),
              float(h.unit.kind == "title"), math.log1p(len(h.unit.text)) / 10,
-             float(who and bool(_PERSON.search(h.unit.text)))]
+             float(who and bool(_PERSON.search(h.unit.text))), _symbols(h.unit.text)]
             for h, row in zip(hits, base, strict=True)]
+
+
+def _symbols(text: str) -> float:
+    """Ten times the share of words that are document symbols ("TPNW/MSP/2025/WP.3"):
+    high for an annex listing a session's documents, whose titles repeat the words
+    that name the meeting but answer nothing."""
+    from rag.parse.layout import SYMBOL_RE
+
+    words = text.split()
+    found = sum(1 for w in words if SYMBOL_RE.fullmatch(w.strip(".,;:()[]")))
+    return min(1.0, 10 * found / max(1, len(words)))
 
 
 def order(question: str, hits: Sequence[Hit], idf: Callable[[str], float],
