@@ -62,8 +62,7 @@ def parse_text(
             raw_units = _split_title_block(raw_units[0])
     # Measured before the cut: a unit this long is usually text the parser did not
     # recognise (an embedded resolution, an annex), so it is named even once in parts.
-    large = [(u.label, sum(len(ln.text) + 1 for ln in u.lines)) for u in raw_units]
-    large = [(label, n) for label, n in large if n > LARGE_UNIT_CHARS]
+    large = [(u.label, u.chars) for u in raw_units if u.chars > LARGE_UNIT_CHARS]
     raw_units = split_large(raw_units, above=LARGE_UNIT_CHARS)
     vocab = vocabulary(lines)
     units: list[Unit] = []

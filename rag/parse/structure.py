@@ -68,6 +68,11 @@ class RawUnit:
     lines: list[Line] = field(default_factory=list)
     prefix_len: int = 0  # characters of the first line that are the number ("10.")
 
+    @property
+    def chars(self) -> int:
+        """Its length in characters, as its lines give it (one space between lines)."""
+        return sum(len(ln.text) + 1 for ln in self.lines)
+
 
 #: A unit longer than this (characters) is cut into parts; each part is about this long.
 SPLIT_ABOVE = 6000
@@ -89,7 +94,7 @@ def split_large(units: list[RawUnit], above: int = SPLIT_ABOVE,
     """
     out: list[RawUnit] = []
     for unit in units:
-        if sum(len(ln.text) + 1 for ln in unit.lines) <= above:
+        if unit.chars <= above:
             out.append(unit)
             continue
         current = RawUnit(unit.label, unit.kind, unit.section, [], unit.prefix_len)
